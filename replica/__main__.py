@@ -1,0 +1,5 @@
+import sys
+
+from .solve import main
+
+sys.exit(main())

@@ -1,0 +1,36 @@
+"""Values of a numeric option: a value ``2``, a list ``1,2,4`` or a range ``start:stop:num``."""
+
+import numpy as np
+
+
+def parse_values(text, kind=float):
+    """Parse one option's text into a list of values of type ``kind``.
+
+    ``start:stop:num`` is ``num`` evenly spaced values including both ends (``numpy.linspace``).
+    Raises ValueError with a short reason on malformed input.
+    """
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ValueError(f"a range is start:stop:num, got {text!r}")
+        start, stop = (_number(p, float) for p in parts[:2])
+        num = _number(parts[2], int)
+        if num < 1:
+            raise ValueError(f"a range needs num >= 1, got {text!r}")
+        values = np.linspace(start, stop, num)
+        return [kind(v) for v in values] if kind is float else [kind(round(v)) for v in values]
+    items = [t for t in text.split(",")]
+    if not items or any(not t.strip() for t in items):
+        raise ValueError(f"empty value in {text!r}")
+    return [_number(t, kind) for t in items]
+
+
+def _number(text, kind):
+    try:
+        value = kind(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a{'n integer' if kind is int else ' number'}") from None
+    if kind is float and not np.isfinite(value):
+        raise ValueError(f"{text.strip()!r} is not a finite number")
+    return value

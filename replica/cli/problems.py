@@ -1,0 +1,67 @@
+"""The registry of CLI problems: each is a solver function and a table of its parameters.
+
+A problem module declares its subcommand with :func:`register` (see
+``replica/gaussian_mixture/cli.py``); ``python -m replica.solve`` builds argparse
+from the registry, sweeps the Cartesian product of the given values with warm
+starts, and prints the rows.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Param:
+    """One option ``--name`` of a problem.
+
+    kind : float, int, str or bool.  Numeric options accept a value, a list or a range.
+    check : callable ``value -> bool``; ``allowed`` is the phrase printed when it fails
+        (``"--alpha must be > 0"``).
+    """
+
+    name: str
+    kind: type = float
+    default: object = None
+    help: str = ""
+    choices: tuple = None
+    check: object = None
+    allowed: str = ""
+
+    @property
+    def flag(self):
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def required(self):
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A subcommand: ``solve(**params, start=previous_result_or_None) -> frozen dataclass``."""
+
+    name: str
+    help: str
+    solve: object
+    params: tuple = field(default_factory=tuple)
+
+
+REGISTRY = {}
+
+
+def register(problem):
+    if problem.name in REGISTRY:
+        raise ValueError(f"problem {problem.name!r} is registered twice")
+    REGISTRY[problem.name] = problem
+    return problem
+
+
+def positive(x):
+    return x > 0
+
+
+def non_negative(x):
+    return x >= 0
+
+
+def open_unit(x):
+    return 0 < x < 1

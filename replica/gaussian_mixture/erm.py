@@ -1,0 +1,265 @@
+"""Replica-symmetric fixed point of ERM on a two-cluster Gaussian mixture (THEORY §1).
+
+Data ``x = y v*/√N + √Δ z``, ``y = +1`` w.p. ρ; estimator
+``argmin_{w,b} Σ_μ ℓ(y_μ(w·x_μ/√N + b)) + λ/2 ‖w‖²`` (Mignacco, Krzakala, Lu,
+Zdeborová 2020).  With ``τ = ΔV``, ``μ_y = m + yb``, ``s = √(Δq)``,
+``E[F] = ρE_ξF_+ + (1-ρ)E_ξF_-``::
+
+    m̂ = α E[g]     q̂ = αΔ E[g²]     V̂ = (α/V) E[1 - ∂p/∂ω]
+    V = 1/(λ + V̂)  m = m̂/(λ + V̂)    q = (m̂² + q̂)/(λ + V̂)²
+    learned bias:  E[y g] = 0  (decreasing in b; solved at every iteration)
+
+Units: ``q = ‖w‖²/N``, ``m = w·v*/N``; V is *not* multiplied by Δ.
+The square loss also has a closed form (:func:`square_closed_form`).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._numba import kernel
+from ..saddle_point.continuation import sweep
+from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.losses import SQUARE, loss_code
+from ..saddle_point.quadrature import gauss_legendre
+from ..saddle_point.roots import safeguarded_step
+from ..saddle_point.special import H
+from .channel import BASE_CUTS, P_CUTS, class_moments, train_error_class
+
+PANEL_NODES = 16
+
+
+@dataclass(frozen=True)
+class ERMResult:
+    """Fixed point of the ERM equations with its observables and convergence record."""
+
+    loss: str
+    alpha: float
+    delta: float
+    lam: float
+    rho: float
+    bias: bool
+    m: float
+    q: float
+    V: float
+    b: float
+    mhat: float
+    qhat: float
+    Vhat: float
+    gen_error: float
+    train_error: float
+    train_loss: float
+    converged: bool
+    iterations: int
+    residual: float
+
+
+@kernel
+def _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts):
+    """ρ-weighted moments over both classes; returns (Eg, Eg², E[1-∂p], Eℓ, E[yg], dE[yg]/db)."""
+    tau = delta * V
+    s = math.sqrt(delta * q)
+    out = np.zeros(6)
+    for y in (1.0, -1.0):
+        weight = rho if y > 0 else 1.0 - rho
+        eg, eg2, e1, el, dg = class_moments(kind, param, m + y * b, s, tau, x_ref, w_ref, base_cuts, p_cuts)
+        out[0] += weight * eg
+        out[1] += weight * eg2
+        out[2] += weight * e1
+        out[3] += weight * el
+        out[4] += weight * y * eg
+        out[5] += weight * dg  # d/db of y·g(m + yb + sξ) is y²·∂g/∂ω
+    return out
+
+
+@kernel
+def _solve_bias(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, base_cuts, p_cuts):
+    """Root of the decreasing function b ↦ E[y g]: bracket from ``b0``, then Newton safeguarded by bisection."""
+    f0 = _moments(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, base_cuts, p_cuts)[4]
+    if f0 == 0.0:
+        return b0
+    step = 0.5 * (1.0 + abs(b0))
+    lo, hi = b0, b0
+    if f0 > 0.0:
+        hi = b0 + step
+        while _moments(kind, param, rho, m, q, V, hi, delta, x_ref, w_ref, base_cuts, p_cuts)[4] > 0.0:
+            lo, hi, step = hi, hi + 2.0 * step, 2.0 * step
+    else:
+        lo = b0 - step
+        while _moments(kind, param, rho, m, q, V, lo, delta, x_ref, w_ref, base_cuts, p_cuts)[4] < 0.0:
+            hi, lo, step = lo, lo - 2.0 * step, 2.0 * step
+    b = b0 if lo <= b0 <= hi else 0.5 * (lo + hi)
+    dx_old = 2.0 * (hi - lo)
+    for _ in range(200):
+        mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
+        if mom[4] == 0.0:
+            return b
+        # E[y g] decreases in b: hand the increasing function -E[y g] to the safeguarded step
+        new, lo, hi, dx_old = safeguarded_step(b, -mom[4], -mom[5], lo, hi, dx_old)
+        if abs(new - b) <= 1e-15 * (1.0 + abs(b)) or hi - lo <= 1e-15 * (1.0 + abs(b)):
+            return new
+        b = new
+    return b
+
+
+@kernel
+def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, w_ref, base_cuts, p_cuts):
+    """One application of the RS map; returns (b, m̂, q̂, V̂, m', q', V')."""
+    if learn_bias:
+        b = _solve_bias(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
+    mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
+    mhat = alpha * mom[0]
+    qhat = alpha * delta * mom[1]
+    Vhat = alpha * mom[2] / V
+    k = lam + Vhat
+    return b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k
+
+
+def _validate(alpha, delta, lam, rho):
+    for name, value, ok, allowed in (("alpha", alpha, alpha > 0, "> 0"), ("delta", delta, delta > 0, "> 0"),
+                                     ("lam", lam, lam >= 0, ">= 0"), ("rho", rho, 0 < rho < 1, "in (0, 1)")):
+        if not (np.isfinite(value) and ok):
+            raise ValueError(f"{name} must be {allowed}; got {value}")
+
+
+def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, maxiter=5000,
+        damping=0.0, method="anderson", strict=True):
+    """Solve the RS ERM equations of THEORY §1 for the Gaussian mixture.
+
+    Parameters
+    ----------
+    loss : {"square", "logistic", "hinge"}
+    alpha, delta, lam, rho : float
+        Sample ratio α = P/N > 0, noise variance Δ > 0, ridge λ ≥ 0 (λ = 0 only where the
+        minimiser is finite), fraction ρ ∈ (0, 1) of the +1 class.
+    bias : bool
+        Learn an unpenalised bias (True) or fix b = 0.
+    start : ERMResult, optional
+        Warm start (its m, q, V, b).
+    tol, maxiter, damping, method, strict
+        Fixed-point options (see :func:`replica.saddle_point.solve_fixed_point`).
+
+    Returns
+    -------
+    ERMResult
+    """
+    if loss not in ("square", "logistic", "hinge"):
+        raise ValueError(f"loss must be one of square, logistic, hinge; got {loss!r}")
+    _validate(alpha, delta, lam, rho)
+    kind, param = loss_code(loss)
+    x_ref, w_ref = gauss_legendre(PANEL_NODES)
+    if start is not None:
+        x0, b = np.array([start.m, start.q, start.V]), start.b
+    else:
+        x0, b = _initial_state(alpha, delta, lam, rho, bias), 0.0
+    b_state = [b]
+
+    def F(x):
+        if x[1] <= 0.0 or x[2] <= 0.0:
+            return np.full(3, np.nan)
+        out = _gm_map(kind, param, alpha, delta, lam, rho, bias, x[0], x[1], x[2], b_state[0],
+                      x_ref, w_ref, BASE_CUTS, P_CUTS)
+        b_state[0] = out[0]
+        return np.array(out[4:])
+
+    describe = f"gm erm(loss={loss}, alpha={alpha}, delta={delta}, lam={lam}, rho={rho}, bias={bias})"
+    try:
+        fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
+                               strict=strict, describe=describe)
+    except ConvergenceError as err:
+        if err.state is not None:
+            err.state = _result(loss, kind, param, alpha, delta, lam, rho, bias, err.state, b_state[0],
+                                False, err.iterations, err.residual, x_ref, w_ref)
+        raise
+    return _result(loss, kind, param, alpha, delta, lam, rho, bias, fp.x, b_state[0], fp.converged,
+                   fp.iterations, fp.residual, x_ref, w_ref)
+
+
+def _initial_state(alpha, delta, lam, rho, bias):
+    """Start from the square-loss closed form (finite for every λ ≥ 0 except interpolation at λ=0)."""
+    try:
+        sq = square_closed_form(alpha, delta, max(lam, 1e-2), rho, bias)
+        return np.array([sq.m, sq.q, sq.V])
+    except (ValueError, ZeroDivisionError):
+        return np.array([0.5, 1.0, 1.0])
+
+
+def _result(loss, kind, param, alpha, delta, lam, rho, bias, x, b, converged, iterations, residual,
+            x_ref, w_ref):
+    m, q, V = (float(v) for v in x)
+    b, mhat, qhat, Vhat = _gm_map(kind, param, alpha, delta, lam, rho, bias, m, q, V, b,
+                                  x_ref, w_ref, BASE_CUTS, P_CUTS)[:4]
+    mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, BASE_CUTS, P_CUTS)
+    s, tau = math.sqrt(delta * q), delta * V
+    train_error = (rho * train_error_class(kind, param, m + b, s, tau)
+                   + (1 - rho) * train_error_class(kind, param, m - b, s, tau))
+    return ERMResult(loss=loss, alpha=alpha, delta=delta, lam=lam, rho=rho, bias=bool(bias), m=m, q=q, V=V,
+                     b=float(b), mhat=float(mhat), qhat=float(qhat), Vhat=float(Vhat),
+                     gen_error=gen_error(m, q, b, delta, rho), train_error=float(train_error),
+                     train_loss=float(mom[3]), converged=bool(converged), iterations=int(iterations),
+                     residual=float(residual))
+
+
+def gen_error(m, q, b, delta, rho=0.5):
+    """``ε_gen = ρH((m+b)/√(Δq)) + (1-ρ)H((m-b)/√(Δq))``."""
+    s = math.sqrt(delta * q)
+    return rho * H((m + b) / s) + (1.0 - rho) * H((m - b) / s)
+
+
+def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
+    """Closed-form square-loss fixed point (THEORY §1); returns an :class:`ERMResult`.
+
+    V is the positive root of ``λΔV² + (λ + Δ(α-1))V - 1 = 0``, ``V̂ = αΔ/(1+ΔV)``;
+    with ``c = 4ρ(1-ρ)`` (bias learned) or 1: ``b = (2ρ-1)(1-m)``,
+    ``A = αcV/(1+ΔV)``, ``m = A/(1+A)``, ``m̂ = αc(1-m)/(1+ΔV)``,
+    ``q = V²[m̂² + αΔc(1-m)²/(1+ΔV)²]/[1 - αΔ²V²/(1+ΔV)²]``.
+    """
+    _validate(alpha, delta, lam, rho)
+    a2, a1 = lam * delta, lam + delta * (alpha - 1.0)
+    V = 1.0 / a1 if a2 == 0.0 else (-a1 + math.sqrt(a1 * a1 + 4.0 * a2)) / (2.0 * a2)
+    if not V > 0:
+        raise ValueError(f"square loss at lam=0 needs alpha > 1; got alpha={alpha}")
+    c = 4.0 * rho * (1.0 - rho) if bias else 1.0
+    k = 1.0 + delta * V
+    A = alpha * c * V / k
+    m = A / (1.0 + A)
+    b = (2.0 * rho - 1.0) * (1.0 - m) if bias else 0.0
+    mhat = alpha * c * (1.0 - m) / k
+    qhat_part = alpha * delta * c * (1.0 - m) ** 2 / k ** 2
+    q = V * V * (mhat * mhat + qhat_part) / (1.0 - alpha * delta ** 2 * V * V / k ** 2)
+    Vhat = alpha * delta / k
+    tau, s = delta * V, math.sqrt(delta * q)
+    train_error = (rho * train_error_class(SQUARE, 0.0, m + b, s, tau)
+                   + (1 - rho) * train_error_class(SQUARE, 0.0, m - b, s, tau))
+    qhat = q * (lam + Vhat) ** 2 - mhat ** 2
+    # per-sample loss: E(1-p)²/2 with 1 - p = (1 - ω)/(1+τ), ω = μ_y + sξ
+    second = (rho * (1 - m - b) ** 2 + (1 - rho) * (1 - m + b) ** 2 + s * s) / (1 + tau) ** 2
+    return ERMResult(loss="square", alpha=alpha, delta=delta, lam=lam, rho=rho, bias=bool(bias), m=m, q=q,
+                     V=V, b=b, mhat=mhat, qhat=qhat, Vhat=Vhat, gen_error=gen_error(m, q, b, delta, rho),
+                     train_error=float(train_error), train_loss=0.5 * second, converged=True,
+                     iterations=0, residual=0.0)
+
+
+SWEPT = ("alpha", "delta", "lam", "rho")
+
+
+def erm_curve(loss, alpha, delta, lam, rho=0.5, bias=False, *, direction="forward", progress=None,
+              **solver_options):
+    """:func:`erm` along a list of one parameter (the one given as a sequence), warm-started.
+
+    Returns a :class:`replica.saddle_point.Sweep` (``.results`` in the order of the list;
+    ``.forward``/``.backward`` when swept both ways).  Non-converged points are returned
+    with ``converged=False`` (``strict=False``), never dropped.
+    """
+    params = dict(alpha=alpha, delta=delta, lam=lam, rho=rho)
+    swept = [k for k, v in params.items() if np.ndim(v) == 1]
+    if len(swept) != 1:
+        raise ValueError(f"exactly one of {', '.join(SWEPT)} must be a sequence; got {swept or 'none'}")
+    name = swept[0]
+    solver_options.setdefault("strict", False)
+
+    def solve(value, start):
+        return erm(loss, bias=bias, start=start, **{**params, name: float(value)}, **solver_options)
+
+    return sweep(solve, params[name], direction=direction, progress=progress)

@@ -1,0 +1,126 @@
+"""Fixed-point iteration ``x = F(x)`` with damping and Anderson acceleration.
+
+Contract (THEORY §0):
+
+- damping ``x ← (1-ψ)F(x) + ψx`` with ψ the weight on the old value;
+- convergence is declared on the **undamped** residual
+  ``r(x) = max_i |F(x)_i - x_i| / max(1, |x_i|)`` (absolute for O(1) entries,
+  relative for large ones such as q at small λ), never on the damped step;
+- the result carries ``iterations`` and ``residual``; failure raises
+  :class:`ConvergenceError` carrying the last state, unless ``strict=False``.
+
+Anderson mixing (type II, memory ``memory``) extrapolates from the last few
+residuals; an extrapolated step is rejected if it more than doubles the residual: the
+history is then cleared and ``memory`` damped steps are taken before Anderson
+resumes (this escapes the spurious near-roots that secant updates get stuck on).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class ConvergenceError(RuntimeError):
+    """A fixed point was not reached; ``state``, ``residual`` and ``iterations`` describe the last iterate."""
+
+    def __init__(self, message, state=None, residual=np.nan, iterations=0):
+        super().__init__(message)
+        self.state = state
+        self.residual = residual
+        self.iterations = iterations
+
+
+@dataclass(frozen=True)
+class FixedPointResult:
+    x: np.ndarray
+    converged: bool
+    iterations: int
+    residual: float
+
+
+def residual_norm(x, fx):
+    """Mixed absolute/relative sup-norm ``max_i |fx_i - x_i| / max(1, |x_i|)``."""
+    return float(np.max(np.abs(fx - x) / np.maximum(1.0, np.abs(x))))
+
+
+def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="anderson",
+                      memory=5, strict=True, describe="fixed point"):
+    """Solve ``x = F(x)``.
+
+    Parameters
+    ----------
+    F : callable
+        Map from a 1-D float array to an array of the same shape. It may raise
+        ``FloatingPointError``/return non-finite values for states out of its domain;
+        the solver then backs off to a damped step from the last good state.
+    x0 : array_like
+        Initial state.
+    tol : float
+        Target for the undamped residual ``residual_norm(x, F(x))``.
+    damping : float in [0, 1)
+        Weight ψ of the old value in a plain step.
+    method : {"anderson", "damped"}
+    memory : int
+        Anderson history length.
+    strict : bool
+        Raise :class:`ConvergenceError` on failure (default) or return a result with
+        ``converged=False``.
+    """
+    if not 0.0 <= damping < 1.0:
+        raise ValueError(f"damping must lie in [0, 1); got {damping}")
+    if method not in ("anderson", "damped"):
+        raise ValueError(f"method must be 'anderson' or 'damped'; got {method!r}")
+    x = np.array(x0, dtype=float)
+    fx = np.asarray(F(x), dtype=float)
+    if not np.all(np.isfinite(fx)):
+        raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x, np.nan, 0)
+    res = residual_norm(x, fx)
+    dX, dR = [], []
+    it = cooldown = 0
+    while res > tol and it < maxiter:
+        it += 1
+        r = fx - x
+        step = (1.0 - damping) * r
+        use_anderson = method == "anderson" and dR and cooldown == 0
+        cooldown = max(cooldown - 1, 0)
+        if use_anderson:
+            R = np.array(dR).T
+            gamma = np.linalg.lstsq(R, r, rcond=None)[0]
+            step = step - (np.array(dX).T + (1.0 - damping) * R) @ gamma
+        x_new = x + step
+        fx_new = _safe(F, x_new)
+        res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+        if use_anderson and not res_new < 2.0 * res:
+            # extrapolation misbehaved: forget the history, take damped steps for a while
+            dX.clear()
+            dR.clear()
+            cooldown = memory
+            x_new = x + (1.0 - damping) * r
+            fx_new = _safe(F, x_new)
+            res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+        if fx_new is None:
+            raise ConvergenceError(f"{describe}: the map left its domain after {it} iterations",
+                                   x, res, it)
+        if method == "anderson":
+            dX.append(x_new - x)
+            dR.append((fx_new - x_new) - r)
+            if len(dX) > memory:
+                dX.pop(0)
+                dR.pop(0)
+        x, fx, res = x_new, fx_new, res_new
+    converged = bool(res <= tol)
+    if not converged and strict:
+        raise ConvergenceError(
+            f"{describe}: not converged after {it} iterations (residual {res:.3g} > tol {tol:.1g})",
+            x, res, it)
+    return FixedPointResult(x=x, converged=converged, iterations=it, residual=res)
+
+
+def _safe(F, x):
+    """``F(x)``, or None if it fails or is not finite."""
+    try:
+        with np.errstate(all="ignore"):
+            fx = np.asarray(F(x), dtype=float)
+    except (FloatingPointError, ZeroDivisionError, ValueError):
+        return None
+    return fx if np.all(np.isfinite(fx)) else None
