@@ -35,7 +35,10 @@ def _smooth_cuts(kind, param, mu, s, tau, base_cuts, p_cuts):
         p = p_cuts[i] * scale
         xi = (p + tau * loss_d1(kind, p, param) - mu) / s
         cuts[n + i] = min(max(xi, -XI_MAX), XI_MAX)
-    return np.sort(cuts)
+    cuts = np.sort(cuts)
+    keep = np.ones(cuts.shape[0], dtype=np.bool_)
+    keep[1:] = cuts[1:] - cuts[:-1] > 1e-9  # drop empty panels (cuts clipped at ±XI_MAX)
+    return cuts[keep]
 
 
 @kernel

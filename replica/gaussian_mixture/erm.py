@@ -27,7 +27,7 @@ from ..saddle_point.roots import safeguarded_step
 from ..saddle_point.special import H
 from .channel import BASE_CUTS, P_CUTS, class_moments, train_error_class
 
-PANEL_NODES = 16
+PANEL_NODES = 20
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,7 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
 
     describe = f"gm erm(loss={loss}, alpha={alpha}, delta={delta}, lam={lam}, rho={rho}, bias={bias})"
     try:
-        fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
-                               strict=strict, describe=describe)
+        fp = _solve_with_fallback(F, x0, tol, maxiter, damping, method, strict, describe)
     except ConvergenceError as err:
         if err.state is not None:
             err.state = _result(loss, kind, param, alpha, delta, lam, rho, bias, err.state, b_state[0],
@@ -176,10 +175,26 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
                    fp.iterations, fp.residual, x_ref, w_ref)
 
 
-def _initial_state(alpha, delta, lam, rho, bias):
-    """Start from the square-loss closed form (finite for every λ ≥ 0 except interpolation at λ=0)."""
+def _solve_with_fallback(F, x0, tol, maxiter, damping, method, strict, describe):
+    """Anderson as asked; if it fails, once more from the same start with damping ψ = 0.5.
+
+    Near the kinks of the hinge loss the map is not smooth and undamped Anderson can cycle.
+    """
     try:
-        sq = square_closed_form(alpha, delta, max(lam, 1e-2), rho, bias)
+        return solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
+                                 strict=True, describe=describe)
+    except ConvergenceError:
+        if damping >= 0.5:
+            if strict:
+                raise
+        return solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=max(damping, 0.5), method=method,
+                                 strict=strict, describe=describe)
+
+
+def _initial_state(alpha, delta, lam, rho, bias):
+    """Start from the square-loss closed form (finite for every λ > 0; at λ = 0 use λ = 0.01)."""
+    try:
+        sq = square_closed_form(alpha, delta, lam if lam > 0 else 1e-2, rho, bias)
         return np.array([sq.m, sq.q, sq.V])
     except (ValueError, ZeroDivisionError):
         return np.array([0.5, 1.0, 1.0])

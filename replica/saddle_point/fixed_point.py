@@ -10,9 +10,12 @@ Contract (THEORY §0):
   :class:`ConvergenceError` carrying the last state, unless ``strict=False``.
 
 Anderson mixing (type II, memory ``memory``) extrapolates from the last few
-residuals; an extrapolated step is rejected if it more than doubles the residual: the
-history is then cleared and ``memory`` damped steps are taken before Anderson
-resumes (this escapes the spurious near-roots that secant updates get stuck on).
+residuals; a step that more than doubles the residual (or leaves the map's domain) is
+rejected: the history is cleared, the plain damped step is shortened by halves
+until it does not, and ``memory`` plain steps follow before Anderson resumes.
+This tames maps whose fixed point
+is repulsive for plain iteration and escapes the spurious near-roots that
+secant updates can get stuck on.
 """
 
 from dataclasses import dataclass
@@ -77,27 +80,33 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
     res = residual_norm(x, fx)
     dX, dR = [], []
     it = cooldown = 0
+    psi = damping
     while res > tol and it < maxiter:
         it += 1
         r = fx - x
-        step = (1.0 - damping) * r
         use_anderson = method == "anderson" and dR and cooldown == 0
         cooldown = max(cooldown - 1, 0)
+        step = (1.0 - psi) * r
         if use_anderson:
             R = np.array(dR).T
             gamma = np.linalg.lstsq(R, r, rcond=None)[0]
-            step = step - (np.array(dX).T + (1.0 - damping) * R) @ gamma
+            step = step - (np.array(dX).T + (1.0 - psi) * R) @ gamma
         x_new = x + step
         fx_new = _safe(F, x_new)
         res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
-        if use_anderson and not res_new < 2.0 * res:
-            # extrapolation misbehaved: forget the history, take damped steps for a while
+        if not res_new < 2.0 * res:
+            # the step misbehaved: forget the history, and backtrack along the plain damped step
             dX.clear()
             dR.clear()
             cooldown = memory
-            x_new = x + (1.0 - damping) * r
-            fx_new = _safe(F, x_new)
-            res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+            length = 1.0 - psi
+            for _ in range(30):
+                x_new = x + length * r
+                fx_new = _safe(F, x_new)
+                res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+                if res_new < 2.0 * res:
+                    break
+                length *= 0.5
         if fx_new is None:
             raise ConvergenceError(f"{describe}: the map left its domain after {it} iterations",
                                    x, res, it)
