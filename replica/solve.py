@@ -22,7 +22,8 @@ from .cli.parsing import parse_values
 from .cli.problems import REGISTRY
 from .saddle_point.fixed_point import ConvergenceError
 
-PROBLEM_MODULES = ("replica.gaussian_mixture.cli", "replica.perceptron.cli", "replica.entropic.cli")
+PROBLEM_MODULES = ("replica.gaussian_mixture.cli", "replica.gaussian_mixture.flatness_cli",
+                   "replica.perceptron.cli", "replica.entropic.cli")
 EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 2, 3
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 

@@ -6,38 +6,45 @@ the prox is ``ω = μ + sξ``, ``ξ ~ N(0, 1)``; ``p = prox_{τℓ}(ω)``,
 
     E[g], E[g²], E[1 - ∂p/∂ω], E[ℓ(p)], E[∂g/∂ω] = -E[1 - ∂p/∂ω]/τ
 
-Smooth losses: a composite Gauss–Legendre rule in ξ on [-L, L], cut at fixed
-points and where ``p`` crosses ``{0, ±2, ±8, ±30}·scale`` (ξ found from the explicit
-inverse ``ω(p) = p + τℓ'(p)``), so that the rule resolves the prox's transition
-whatever the ratio of s to τ.  Hinge: closed-form truncated-Gaussian moments
-(kinks defeat polynomial rules).
+Smooth losses: the prox is inverted explicitly, ``ω(p) = p + τℓ'(p)``, so the
+expectation is integrated over p instead of ξ,
+
+    E_ξ f(p(ξ)) = ∫ dp f(p) G(ξ(p)) ξ'(p),   ξ(p) = (ω(p) - μ)/s,   ξ'(p) = (1 + τℓ''(p))/s,
+
+and the integrand is explicit (no prox solve at the nodes; at a node ``g = -ℓ'(p)``
+and ``∂p/∂ω = 1/(1 + τℓ''(p))``).  The composite Gauss–Legendre rule in p is cut
+at the images of ``ξ ∈ {0, ±3, ±6, ±10}`` (one prox solve each) and where p
+crosses ``{0, ±2, ±8, ±30}·scale`` (the loss's transition; scale 1/γ for the
+cross-entropy), so it resolves both the Gaussian and the loss whatever the ratio
+of s to τ.  Hinge: closed-form truncated-Gaussian moments (kinks defeat
+polynomial rules).
 """
 
 import numpy as np
 
 from .._numba import kernel
-from ..saddle_point.losses import CROSS_ENTROPY, HINGE, loss_d1, loss_value, prox
-from ..saddle_point.quadrature import gaussian_panels
+from ..saddle_point.losses import CROSS_ENTROPY, HINGE, loss_d1, loss_d2, loss_value, prox
 from ..saddle_point.special import G, Phi
 
 XI_MAX = 10.0  # Gaussian mass beyond |ξ| > 10 is 1.5e-23
-BASE_CUTS = np.array([-XI_MAX, -6.0, -3.0, 0.0, 3.0, 6.0, XI_MAX])
+XI_CUTS = np.array([-XI_MAX, -6.0, -3.0, 0.0, 3.0, 6.0, XI_MAX])
 P_CUTS = np.array([-30.0, -8.0, -2.0, 0.0, 2.0, 8.0, 30.0])
 
 
 @kernel
-def _smooth_cuts(kind, param, mu, s, tau, base_cuts, p_cuts):
+def _p_cuts(kind, param, mu, s, tau, xi_cuts, p_cuts):
+    """Sorted panel edges in p: images of the ξ cuts, plus the loss's cuts that fall inside them."""
     scale = 1.0 / param if kind == CROSS_ENTROPY else 1.0
-    cuts = np.empty(base_cuts.shape[0] + p_cuts.shape[0])
-    n = base_cuts.shape[0]
-    cuts[:n] = base_cuts
+    n = xi_cuts.shape[0]
+    cuts = np.empty(n + p_cuts.shape[0])
+    for i in range(n):
+        cuts[i] = prox(kind, mu + s * xi_cuts[i], tau, param)[0]
+    lo, hi = cuts[0], cuts[n - 1]
     for i in range(p_cuts.shape[0]):
-        p = p_cuts[i] * scale
-        xi = (p + tau * loss_d1(kind, p, param) - mu) / s
-        cuts[n + i] = min(max(xi, -XI_MAX), XI_MAX)
+        cuts[n + i] = min(max(p_cuts[i] * scale, lo), hi)
     cuts = np.sort(cuts)
     keep = np.ones(cuts.shape[0], dtype=np.bool_)
-    keep[1:] = cuts[1:] - cuts[:-1] > 1e-9  # drop empty panels (cuts clipped at ±XI_MAX)
+    keep[1:] = cuts[1:] - cuts[:-1] > 1e-12 * (1.0 + abs(hi) + abs(lo))  # drop empty panels
     return cuts[keep]
 
 
@@ -54,25 +61,24 @@ def _hinge_moments(kappa, mu, s, tau):
 
 
 @kernel
-def class_moments(kind, param, mu, s, tau, x_ref, w_ref, base_cuts, p_cuts):
+def class_moments(kind, param, mu, s, tau, x_ref, w_ref, xi_cuts, p_cuts):
     """``(E g, E g², E[1-∂p/∂ω], E ℓ(p), E ∂g/∂ω)`` for ``ω = μ + sξ`` (see module docstring)."""
     if kind == HINGE:
         return _hinge_moments(param, mu, s, tau)
-    cuts = _smooth_cuts(kind, param, mu, s, tau, base_cuts, p_cuts)
-    n = x_ref.shape[0] * (cuts.shape[0] - 1)
-    nodes = np.empty(n)
-    weights = np.empty(n)
-    gaussian_panels(cuts, x_ref, w_ref, nodes, weights)
+    cuts = _p_cuts(kind, param, mu, s, tau, xi_cuts, p_cuts)
     eg = eg2 = e1 = el = 0.0
-    for i in range(n):
-        omega = mu + s * nodes[i]
-        p, dp = prox(kind, omega, tau, param)
-        g = (p - omega) / tau
-        w = weights[i]
-        eg += w * g
-        eg2 += w * g * g
-        e1 += w * (1.0 - dp)
-        el += w * loss_value(kind, p, param)
+    for j in range(cuts.shape[0] - 1):
+        half = 0.5 * (cuts[j + 1] - cuts[j])
+        mid = cuts[j] + half
+        for i in range(x_ref.shape[0]):
+            p = mid + half * x_ref[i]
+            d1 = loss_d1(kind, p, param)
+            stiff = 1.0 + tau * loss_d2(kind, p, param)  # dω/dp
+            w = half * w_ref[i] * G((p + tau * d1 - mu) / s) * stiff / s
+            eg -= w * d1
+            eg2 += w * d1 * d1
+            e1 += w * (1.0 - 1.0 / stiff)
+            el += w * loss_value(kind, p, param)
     return eg, eg2, e1, el, -e1 / tau
 
 

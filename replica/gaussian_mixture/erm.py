@@ -25,7 +25,7 @@ from ..saddle_point.losses import SQUARE, loss_code
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.roots import safeguarded_step
 from ..saddle_point.special import H
-from .channel import BASE_CUTS, P_CUTS, class_moments, train_error_class
+from .channel import XI_CUTS, P_CUTS, class_moments, train_error_class
 
 PANEL_NODES = 20
 
@@ -56,14 +56,14 @@ class ERMResult:
 
 
 @kernel
-def _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts):
+def _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts):
     """ρ-weighted moments over both classes; returns (Eg, Eg², E[1-∂p], Eℓ, E[yg], dE[yg]/db)."""
     tau = delta * V
     s = math.sqrt(delta * q)
     out = np.zeros(6)
     for y in (1.0, -1.0):
         weight = rho if y > 0 else 1.0 - rho
-        eg, eg2, e1, el, dg = class_moments(kind, param, m + y * b, s, tau, x_ref, w_ref, base_cuts, p_cuts)
+        eg, eg2, e1, el, dg = class_moments(kind, param, m + y * b, s, tau, x_ref, w_ref, xi_cuts, p_cuts)
         out[0] += weight * eg
         out[1] += weight * eg2
         out[2] += weight * e1
@@ -74,25 +74,25 @@ def _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cut
 
 
 @kernel
-def _solve_bias(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, base_cuts, p_cuts):
+def _solve_bias(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, xi_cuts, p_cuts):
     """Root of the decreasing function b ↦ E[y g]: bracket from ``b0``, then Newton safeguarded by bisection."""
-    f0 = _moments(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, base_cuts, p_cuts)[4]
+    f0 = _moments(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, xi_cuts, p_cuts)[4]
     if f0 == 0.0:
         return b0
     step = 0.5 * (1.0 + abs(b0))
     lo, hi = b0, b0
     if f0 > 0.0:
         hi = b0 + step
-        while _moments(kind, param, rho, m, q, V, hi, delta, x_ref, w_ref, base_cuts, p_cuts)[4] > 0.0:
+        while _moments(kind, param, rho, m, q, V, hi, delta, x_ref, w_ref, xi_cuts, p_cuts)[4] > 0.0:
             lo, hi, step = hi, hi + 2.0 * step, 2.0 * step
     else:
         lo = b0 - step
-        while _moments(kind, param, rho, m, q, V, lo, delta, x_ref, w_ref, base_cuts, p_cuts)[4] < 0.0:
+        while _moments(kind, param, rho, m, q, V, lo, delta, x_ref, w_ref, xi_cuts, p_cuts)[4] < 0.0:
             hi, lo, step = lo, lo - 2.0 * step, 2.0 * step
     b = b0 if lo <= b0 <= hi else 0.5 * (lo + hi)
     dx_old = 2.0 * (hi - lo)
     for _ in range(200):
-        mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
+        mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
         if mom[4] == 0.0:
             return b
         # E[y g] decreases in b: hand the increasing function -E[y g] to the safeguarded step
@@ -104,16 +104,16 @@ def _solve_bias(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, base_cuts, p
 
 
 @kernel
-def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, w_ref, base_cuts, p_cuts):
-    """One application of the RS map; returns (b, m̂, q̂, V̂, m', q', V')."""
+def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, w_ref, xi_cuts, p_cuts):
+    """One application of the RS map; returns (b, m̂, q̂, V̂, m', q', V', train loss per sample)."""
     if learn_bias:
-        b = _solve_bias(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
-    mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, base_cuts, p_cuts)
+        b = _solve_bias(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
+    mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
     mhat = alpha * mom[0]
     qhat = alpha * delta * mom[1]
     Vhat = alpha * mom[2] / V
     k = lam + Vhat
-    return b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k
+    return b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k, mom[3]
 
 
 def _validate(alpha, delta, lam, rho):
@@ -154,14 +154,16 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
     else:
         x0, b = _initial_state(alpha, delta, lam, rho, bias), 0.0
     b_state = [b]
+    last = {}  # the map's output at the last state it was evaluated at (reused for the observables)
 
     def F(x):
         if x[1] <= 0.0 or x[2] <= 0.0:
             return np.full(3, np.nan)
         out = _gm_map(kind, param, alpha, delta, lam, rho, bias, x[0], x[1], x[2], b_state[0],
-                      x_ref, w_ref, BASE_CUTS, P_CUTS)
+                      x_ref, w_ref, XI_CUTS, P_CUTS)
         b_state[0] = out[0]
-        return np.array(out[4:])
+        last.update(x=x.copy(), out=out)
+        return np.array(out[4:7])
 
     describe = f"gm erm(loss={loss}, alpha={alpha}, delta={delta}, lam={lam}, rho={rho}, bias={bias})"
     try:
@@ -169,10 +171,10 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
     except ConvergenceError as err:
         if err.state is not None:
             err.state = _result(loss, kind, param, alpha, delta, lam, rho, bias, err.state, b_state[0],
-                                False, err.iterations, err.residual, x_ref, w_ref)
+                                False, err.iterations, err.residual, x_ref, w_ref, last)
         raise
     return _result(loss, kind, param, alpha, delta, lam, rho, bias, fp.x, b_state[0], fp.converged,
-                   fp.iterations, fp.residual, x_ref, w_ref)
+                   fp.iterations, fp.residual, x_ref, w_ref, last)
 
 
 def _solve_with_fallback(F, x0, tol, maxiter, damping, method, strict, describe):
@@ -201,18 +203,19 @@ def _initial_state(alpha, delta, lam, rho, bias):
 
 
 def _result(loss, kind, param, alpha, delta, lam, rho, bias, x, b, converged, iterations, residual,
-            x_ref, w_ref):
+            x_ref, w_ref, last):
     m, q, V = (float(v) for v in x)
-    b, mhat, qhat, Vhat = _gm_map(kind, param, alpha, delta, lam, rho, bias, m, q, V, b,
-                                  x_ref, w_ref, BASE_CUTS, P_CUTS)[:4]
-    mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, BASE_CUTS, P_CUTS)
+    out = last.get("out")
+    if out is None or not np.array_equal(last["x"], x):
+        out = _gm_map(kind, param, alpha, delta, lam, rho, bias, m, q, V, b, x_ref, w_ref, XI_CUTS, P_CUTS)
+    b, mhat, qhat, Vhat, train_loss = out[0], out[1], out[2], out[3], out[7]
     s, tau = math.sqrt(delta * q), delta * V
     train_error = (rho * train_error_class(kind, param, m + b, s, tau)
                    + (1 - rho) * train_error_class(kind, param, m - b, s, tau))
     return ERMResult(loss=loss, alpha=alpha, delta=delta, lam=lam, rho=rho, bias=bool(bias), m=m, q=q, V=V,
                      b=float(b), mhat=float(mhat), qhat=float(qhat), Vhat=float(Vhat),
                      gen_error=gen_error(m, q, b, delta, rho), train_error=float(train_error),
-                     train_loss=float(mom[3]), converged=bool(converged), iterations=int(iterations),
+                     train_loss=float(train_loss), converged=bool(converged), iterations=int(iterations),
                      residual=float(residual))
 
 

@@ -28,10 +28,14 @@ from .._numba import kernel
 from ..saddle_point.losses import HINGE, LOGISTIC, SQUARE, loss_code, loss_d1, loss_value, prox
 from ..saddle_point.quadrature import gauss_hermite, gauss_legendre, gaussian_panels
 from ..saddle_point.special import G, H, Phi
-from .channel import BASE_CUTS, P_CUTS, XI_MAX
 from .erm import ERMResult, erm
 
 PANEL_NODES = 12
+# own copies (not imported from channel.py, whose internals may change): fixed ξ cuts and the p values
+# at which the prox transition is resolved
+XI_MAX = 10.0  # Gaussian mass beyond |ξ| > 10 is 1.5e-23
+BASE_CUTS = np.array([-XI_MAX, -6.0, -3.0, 0.0, 3.0, 6.0, XI_MAX])
+P_CUTS = np.array([-30.0, -8.0, -2.0, 0.0, 2.0, 8.0, 30.0])
 STEP_CUTS = np.array([-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0])
 
 

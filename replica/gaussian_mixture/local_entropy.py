@@ -27,7 +27,7 @@ error: ``Φ = 0`` (β = 0) when the shell's typical error ``shell_error = E H(A/
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
@@ -38,9 +38,8 @@ from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
 from ..saddle_point.losses import loss_code, prox
 from ..saddle_point.quadrature import gauss_legendre, gaussian_panels
 from ..saddle_point.special import H, log_H
-from .channel import P_CUTS
 from .erm import ERMResult, erm
-from .local_energy import xi_rule
+from .local_energy import P_CUTS, xi_rule
 
 XI_NODES = 8
 Z_NODES = 8
@@ -243,8 +242,6 @@ class _Shell:
         self.Eg = float(self.w @ self.g)
         self.Eg2 = float(self.w @ (self.g * self.g))
         self.c2 = max(1.0 - ref.m * ref.m / ref.q, 1e-300)
-        self.train_error = float(self.w @ (self.p < 0.0))
-        self.train_error = ref.train_error  # closed form (agrees with the quadrature)
 
     def moments(self, beta, Q, M, T):
         r = self.ref
@@ -305,8 +302,6 @@ def _check_beta(beta):
 def _reference(loss, alpha, delta, lam, rho, bias, start, erm_options):
     if isinstance(start, ERMResult):
         return start
-    if not lam > 0 and np.isfinite(lam):
-        pass
     return erm(loss, alpha, delta, lam, rho, bias, **erm_options)
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._numba import kernel
+
 
 class ConvergenceError(RuntimeError):
     """A fixed point was not reached; ``state``, ``residual`` and ``iterations`` describe the last iterate."""
@@ -73,7 +75,11 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
         raise ValueError(f"damping must lie in [0, 1); got {damping}")
     if method not in ("anderson", "damped"):
         raise ValueError(f"method must be 'anderson' or 'damped'; got {method!r}")
-    x = np.array(x0, dtype=float)
+    with np.errstate(all="ignore"):  # states outside the map's domain are handled, not warned about
+        return _iterate(F, np.array(x0, dtype=float), tol, maxiter, damping, method, memory, strict, describe)
+
+
+def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
     fx = np.asarray(F(x), dtype=float)
     if not np.all(np.isfinite(fx)):
         raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x, np.nan, 0)
@@ -88,9 +94,7 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
         cooldown = max(cooldown - 1, 0)
         step = (1.0 - psi) * r
         if use_anderson:
-            R = np.array(dR).T
-            gamma = np.linalg.lstsq(R, r, rcond=None)[0]
-            step = step - (np.array(dX).T + (1.0 - psi) * R) @ gamma
+            step = _anderson_step(np.array(dX), np.array(dR), r, 1.0 - psi)
         x_new = x + step
         fx_new = _safe(F, x_new)
         res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
@@ -125,11 +129,17 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
     return FixedPointResult(x=x, converged=converged, iterations=it, residual=res)
 
 
+@kernel
+def _anderson_step(dX, dR, r, length):
+    """Type-II Anderson step ``length·r - (dXᵀ + length·dRᵀ)γ`` with ``γ = argmin ‖dRᵀγ - r‖``."""
+    gamma = np.linalg.lstsq(dR.T, r)[0]
+    return length * r - (dX.T + length * dR.T) @ gamma
+
+
 def _safe(F, x):
     """``F(x)``, or None if it fails or is not finite."""
     try:
-        with np.errstate(all="ignore"):
-            fx = np.asarray(F(x), dtype=float)
+        fx = np.asarray(F(x), dtype=float)
     except (FloatingPointError, ZeroDivisionError, ValueError):
         return None
-    return fx if np.all(np.isfinite(fx)) else None
+    return fx if np.isfinite(fx).all() else None
