@@ -1,0 +1,87 @@
+"""Composite Gauss–Legendre rules for ``E_z f(z)`` adapted to features of f (private helper).
+
+A feature at ``z*`` of width ``w`` (a step ``H((z*-z)/w)``-like factor or a smoothed kink)
+is resolved by cutting the z-axis at ``z* + w·t`` for a fixed set of offsets t: this is a
+piecewise-affine change of variables onto the feature's own scale, so the node count does not
+grow when ``w → 0`` (the step limit).  ``rule(cuts, ...)`` sorts, clips to [lo, hi] and fills
+nodes/weights with the Gaussian density folded into the weights.
+"""
+
+import numpy as np
+
+from .._numba import kernel
+from ..saddle_point.special import G
+
+Z_MAX = 9.0  # Gaussian mass beyond |z| > 9 is 2e-19
+BASE = np.array([-Z_MAX, -6.0, -3.5, -1.5, 0.0, 1.5, 3.5, 6.0, Z_MAX])
+STEP_OFFSETS = np.array([-12.0, -5.0, -2.0, -0.7, 0.0, 0.7, 2.0, 5.0, 12.0])
+MAX_WIDTH = 3.0
+KINK_OFFSETS = np.array([-4.0, -1.0, 0.0, 1.0, 4.0])
+
+
+@kernel
+def add_feature(cuts, n, center, width, offsets):
+    """Append ``center + width·offsets`` to ``cuts[n:]``; returns the new count.
+
+    Skipped when not finite or when ``width > MAX_WIDTH`` (then the feature is smooth on the
+    Gaussian scale and the base cuts resolve it; skipping keeps the rule from jittering).
+    """
+    if not (np.isfinite(center) and np.isfinite(width)) or width <= 0.0 or width > MAX_WIDTH:
+        return n
+    for t in offsets:
+        cuts[n] = center + width * t
+        n += 1
+    return n
+
+
+@kernel
+def rule(cuts, n, lo, hi, x_ref, w_ref):
+    """Gaussian-weighted composite rule on [lo, hi] from the first n cut points (clipped, sorted)."""
+    nodes, weights = plain_rule(cuts, n, lo, hi, x_ref, w_ref)
+    for i in range(nodes.shape[0]):
+        weights[i] *= G(nodes[i])
+    return nodes, weights
+
+
+@kernel
+def plain_rule(cuts, n, lo, hi, x_ref, w_ref):
+    """Composite Gauss–Legendre rule (Lebesgue measure) on [lo, hi] cut at the first n points."""
+    c = np.empty(n + 2)
+    m = 0
+    for i in range(n):
+        v = cuts[i]
+        if lo < v < hi:
+            c[m] = v
+            m += 1
+    c[m] = lo
+    c[m + 1] = hi
+    c = np.sort(c[:m + 2])
+    # drop near-duplicates
+    keep = np.empty(c.shape[0])
+    k = 0
+    for i in range(c.shape[0]):
+        if k == 0 or c[i] - keep[k - 1] > 1e-12 * (1.0 + abs(c[i])):
+            keep[k] = c[i]
+            k += 1
+    keep = keep[:k]
+    kk = x_ref.shape[0]
+    nodes = np.empty(kk * (k - 1))
+    weights = np.empty(kk * (k - 1))
+    for j in range(k - 1):
+        a = keep[j]
+        half = 0.5 * (keep[j + 1] - a)
+        mid = a + half
+        for i in range(kk):
+            z = mid + half * x_ref[i]
+            nodes[j * kk + i] = z
+            weights[j * kk + i] = half * w_ref[i]
+    return nodes, weights
+
+
+@kernel
+def feature_rule(center, width, x_ref, w_ref):
+    """Rule for ``E_z f(z)`` with one feature (step or kink) at ``center`` of scale ``width``."""
+    cuts = np.empty(BASE.shape[0] + STEP_OFFSETS.shape[0])
+    cuts[:BASE.shape[0]] = BASE
+    n = add_feature(cuts, BASE.shape[0], center, width, STEP_OFFSETS)
+    return rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)

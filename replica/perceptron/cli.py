@@ -1,0 +1,58 @@
+"""CLI subcommands ``gardner``, ``ts-erm``, ``ts-bayes``, ``franz-parisi``, ``franz-parisi-minimizer``."""
+
+import math
+
+from ..cli.problems import Param, Problem, non_negative, positive, register
+from .fp_minimizer import franz_parisi_minimizer
+from .franz_parisi import franz_parisi
+from .gardner import gardner
+from .teacher_student import bayes, erm
+
+
+def _finite(x):
+    return math.isfinite(x)
+
+
+def _half_open(x):
+    return 0 < x < 0.5
+
+
+ALPHA = Param("alpha", float, None, "patterns per weight α = P/N", check=positive, allowed="> 0")
+ALPHA0 = Param("alpha", float, None, "patterns per weight α = P/N", check=non_negative, allowed=">= 0")
+KAPPA = Param("kappa", float, 0.0, "margin κ of the counted solutions", check=_finite, allowed="finite")
+KAPPA_REF = Param("kappa_ref", float, 0.0, "margin κ̃ of the reference solutions", check=_finite, allowed="finite")
+MAX_MARGIN = Param("max_margin", bool, False, "references at κ̃ = κ_max(α) (overrides --kappa-ref)")
+WEIGHTS = Param("weights", str, "spherical", "weight space", choices=("spherical", "binary"))
+WEIGHTS_B = Param("weights", str, "binary", "weight space", choices=("spherical", "binary"))
+D = Param("d", float, None, "distance d = (1-S)/2 from the reference", check=_half_open, allowed="in (0, 0.5)")
+LAM = Param("lam", float, None, "L2 penalty λ (λ/2 ‖w‖²)", check=positive, allowed="> 0")
+TS_LOSS = Param("loss", str, None, "margin loss", choices=("square", "logistic", "hinge"))
+MIN_LOSS = Param("loss", str, None, "loss minimised by the reference",
+                 choices=("hinge", "cross_entropy", "logistic", "square"))
+MARGIN = Param("margin", float, 1.0, "hinge margin (hinge only)", check=_finite, allowed="finite")
+GAMMA = Param("gamma", float, 1.0, "cross-entropy sharpness γ (cross_entropy only)", check=positive, allowed="> 0")
+
+
+def _gardner(alpha, kappa, weights, start=None):
+    return gardner(alpha, kappa, weights, start=start, strict=False)
+
+
+def _fp(alpha, weights, kappa_ref, kappa, max_margin, d, start=None):
+    return franz_parisi(alpha, d, weights, "max" if max_margin else kappa_ref, kappa, start=start, strict=False)
+
+
+def _fpm(loss, alpha, kappa, margin, gamma, d, start=None):
+    extra = {"hinge": {"margin": margin}, "cross_entropy": {"gamma": gamma}}.get(loss, {})
+    return franz_parisi_minimizer(loss, alpha, d, kappa, start=start, strict=False, **extra)
+
+
+register(Problem("gardner", "Gardner volume, spherical or binary weights (THEORY §3)", _gardner,
+                 (ALPHA0, KAPPA, WEIGHTS)))
+register(Problem("ts-erm", "teacher–student perceptron ERM fixed point (THEORY §2)",
+                 lambda start=None, **kw: erm(**kw, start=start, strict=False), (TS_LOSS, ALPHA, LAM)))
+register(Problem("ts-bayes", "teacher–student Bayes-optimal and Gibbs errors (THEORY §2)",
+                 lambda start=None, **kw: bayes(**kw), (ALPHA,)))
+register(Problem("franz-parisi", "Franz–Parisi local entropy around typical/max-margin solutions (THEORY §4)",
+                 _fp, (ALPHA, WEIGHTS_B, KAPPA_REF, KAPPA, MAX_MARGIN, D)))
+register(Problem("franz-parisi-minimizer", "local entropy around loss minimisers, spherical (THEORY §4)",
+                 _fpm, (MIN_LOSS, ALPHA, KAPPA, MARGIN, GAMMA, D)))

@@ -1,0 +1,238 @@
+"""Local entropy around loss minimisers on the sphere (THEORY §4, β → ∞ reference; *derived*).
+
+Reference: ``w̃ = argmin_{‖w‖²=N} Σ_μ ℓ(ξ^μ·w/√N)`` on random Gaussian patterns (labels absorbed).
+As β → ∞ the reference overlap q0 → 1 with ``χ = β(1-q0)`` finite; a pattern's training stability
+is ``u*(z) = prox_{χℓ}(z)``, z ~ N(0,1) its cavity field, and the spherical constraint fixes χ by
+``α E_z (u*(z) - z)² = 1``.  The general spherical FP entropy (franz_parisi.py) with
+``δ = (S - s0)/(1 - q0)`` finite gives in this limit (derivation: docs/perceptron.md)::
+
+    φ(S) = extr_{Q,δ} ½log(1-Q) + (Q - 2Sδ + δ²)/(2(1-Q)) + α ∫Dz0 Dη log H(X)
+    X = (κ - S z0 - δ(u*(z0) - z0) - √(Q-S²) η)/√(1-Q)
+
+Stationarity: ``Q = (2Sδ - δ² + r)/(1 + r)``, ``r = αE[GH(X)²]``;
+``δ = S - α√(1-Q) E[GH(X)(u* - z0)]``.  Unconstrained copies (β = 0 on w) have Q = S², δ = S:
+the fraction of patterns violated by a random w at distance d is ``E_z H((S u*(z) - κ)/√(1-S²))``.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .._numba import kernel
+from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.losses import CROSS_ENTROPY, HINGE, loss_code, loss_d1, loss_value, prox
+from ..saddle_point.quadrature import gauss_legendre
+from ..saddle_point.special import GH, H, log_H
+from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, plain_rule, rule
+from .gardner import spherical_capacity
+
+NODES = 16
+MIN_LOSSES = ("hinge", "cross_entropy", "logistic", "square")
+U_POINTS = np.array([-4.0, -1.0, 0.0, 1.0, 4.0])
+
+
+@dataclass(frozen=True)
+class MinimizerFPResult:
+    loss: str
+    loss_param: float
+    alpha: float
+    d: float
+    kappa: float
+    weights: str
+    S: float
+    chi: float
+    Q: float
+    delta: float
+    phi: float
+    dphi_dS: float
+    violated_random: float   # β = 0 prediction: fraction of violated patterns for random w at distance d
+    train_loss: float        # E ℓ(u*) per pattern
+    train_error: float       # P(u* < 0)
+    converged: bool
+    iterations: int
+    residual: float
+
+
+@kernel
+def z_rule(kind, param, chi, x_ref, w_ref):
+    cuts = np.empty(BASE.shape[0] + 2 * KINK_OFFSETS.shape[0] + U_POINTS.shape[0])
+    cuts[:BASE.shape[0]] = BASE
+    n = BASE.shape[0]
+    if kind == HINGE:
+        n = add_feature(cuts, n, param - chi, 0.02, KINK_OFFSETS)
+        n = add_feature(cuts, n, param, 0.02, KINK_OFFSETS)
+    else:
+        scale = 1.0 / param if kind == CROSS_ENTROPY else 1.0
+        for p in U_POINTS:
+            u = p * scale
+            cuts[n] = u + chi * loss_d1(kind, u, param)  # z such that u*(z) = u
+            n += 1
+    return rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
+
+
+@kernel
+def reference_moments(kind, param, chi, kappa, S, x_ref, w_ref):
+    """``(E(u*-z)², E ℓ(u*), P(u*<0), E H((S u* - κ)/√(1-S²)))``."""
+    nodes, weights = z_rule(kind, param, chi, x_ref, w_ref)
+    out = np.zeros(4)
+    sS = math.sqrt(max(1.0 - S * S, 0.0))
+    for i in range(nodes.shape[0]):
+        z = nodes[i]
+        u = prox(kind, z, chi, param)[0]
+        w = weights[i]
+        out[0] += w * (u - z) ** 2
+        out[1] += w * loss_value(kind, u, param)
+        if u < 0.0:
+            out[2] += w
+        out[3] += w * H((S * u - kappa) / sS)
+    return out
+
+
+@kernel
+def min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref):
+    """``(E log H(X), E GH(X)², E GH(X)(u*-z0), ∂_S E log H(X))``."""
+    nodes, weights = z_rule(kind, param, chi, x_ref, w_ref)
+    sb = math.sqrt(max(Q - S * S, 1e-300))
+    sQ = math.sqrt(1.0 - Q)
+    out = np.zeros(4)
+    for i in range(nodes.shape[0]):
+        z0 = nodes[i]
+        u = prox(kind, z0, chi, param)[0]
+        mean = S * z0 + delta * (u - z0)
+        cuts = np.empty(BASE.shape[0] + KINK_OFFSETS.shape[0])
+        cuts[:BASE.shape[0]] = BASE
+        n = add_feature(cuts, BASE.shape[0], (kappa - mean) / sb, sQ / sb, KINK_OFFSETS)
+        enodes, eweights = rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
+        a0 = a1 = a2 = a3 = 0.0
+        for j in range(enodes.shape[0]):
+            X = (kappa - mean - sb * enodes[j]) / sQ
+            gx = GH(X)
+            w = eweights[j]
+            a0 += w * log_H(X)
+            a1 += w * gx * gx
+            a2 += w * gx
+            a3 += w * gx * (gx - X)
+        zw = weights[i]
+        out[0] += zw * a0
+        out[1] += zw * a1
+        out[2] += zw * a2 * (u - z0)
+        # ∂X/∂S = (-z0 + Sη/√(Q-S²))/√(1-Q); Stein: E[GH(X) η] = -(√(Q-S²)/√(1-Q)) E[GH'(X)]
+        out[3] += zw * (z0 * a2 + S * a3 / sQ) / sQ
+    return out
+
+
+def _loss(loss, loss_params):
+    if loss not in MIN_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(MIN_LOSSES)}; got {loss!r}")
+    names = {"hinge": "margin", "cross_entropy": "gamma"}
+    allowed = {names[loss]} if loss in names else set()
+    extra = set(loss_params) - allowed
+    if extra:
+        raise ValueError(f"loss {loss} takes {'only ' + names[loss] if allowed else 'no parameters'}; "
+                         f"got {', '.join(sorted(extra))}")
+    param = loss_params.get(names.get(loss, ""), None)
+    if loss == "cross_entropy" and param is not None and not (np.isfinite(param) and param > 0):
+        raise ValueError(f"gamma must be > 0; got {param}")
+    if loss == "hinge" and param is not None and not np.isfinite(param):
+        raise ValueError(f"margin must be a finite number; got {param}")
+    return loss_code(loss, param)
+
+
+def reference_chi(loss, alpha, **loss_params):
+    """χ = β(1-q0) of the minimiser: root of ``α E(u* - z)² = 1`` (increasing in χ)."""
+    kind, param = _loss(loss, loss_params)
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be > 0; got {alpha}")
+    if loss == "hinge" and not alpha > spherical_capacity(param):
+        raise ValueError(f"alpha must be > capacity(margin)={spherical_capacity(param):.6g} for the hinge "
+                         f"minimiser to be unique (below it the zero-loss set has volume); got {alpha}")
+    x_ref, w_ref = gauss_legendre(NODES)
+    f = lambda t: alpha * reference_moments(kind, param, math.exp(t), 0.0, 0.0, x_ref, w_ref)[0] - 1.0
+    lo, hi = -1.0, 1.0
+    while f(lo) > 0:
+        lo -= 2.0
+    while f(hi) < 0:
+        hi += 2.0
+        if hi > 60:
+            raise ConvergenceError(f"reference_chi({loss}, alpha={alpha}): no finite χ")
+    return math.exp(brentq(f, lo, hi, xtol=1e-14))
+
+
+def franz_parisi_minimizer(loss, alpha, d, kappa=0.0, weights="spherical", *, start=None, tol=1e-10,
+                           maxiter=500, strict=True, **loss_params):
+    """Local entropy of solutions with margin κ at distance d around the minimiser of ``loss``.
+
+    loss ∈ {hinge (``margin=``, default 1), cross_entropy (``gamma=``), logistic, square};
+    spherical weights only (the binary β → ∞ reference is not replica symmetric).
+    """
+    if weights != "spherical":
+        raise ValueError(f"weights must be spherical for franz_parisi_minimizer; got {weights!r}")
+    if not (np.isfinite(d) and 0 < d < 0.5):
+        raise ValueError(f"d must be in (0, 0.5); got {d}")
+    if not np.isfinite(kappa):
+        raise ValueError(f"kappa must be a finite number; got {kappa}")
+    kind, param = _loss(loss, loss_params)
+    chi = reference_chi(loss, alpha, **loss_params)
+    S = 1.0 - 2.0 * d
+    x_ref, w_ref = gauss_legendre(NODES)
+    x0 = np.array([start.Q, start.delta]) if start is not None and S * S < start.Q < 1 else np.array([S * S + 0.5 * (1 - S * S), S])
+
+    def F(x):
+        Q, delta = x
+        if not (S * S < Q < 1.0):
+            return np.full(2, np.nan)
+        e = min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref)
+        r = alpha * e[1]
+        return np.array([(2 * S * delta - delta * delta + r) / (1 + r), S - alpha * math.sqrt(1 - Q) * e[2]])
+
+    describe = f"franz_parisi_minimizer({loss}, alpha={alpha}, d={d}, kappa={kappa})"
+    make = lambda x, c, it, res: _result(loss, kind, param, alpha, d, kappa, S, chi, x, c, it, res, x_ref, w_ref)
+    try:
+        try:
+            fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, strict=strict, describe=describe)
+        except ConvergenceError:  # Anderson can leave the domain Q > S²: retry with damped steps
+            fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, strict=strict, describe=describe,
+                                   method="damped", damping=0.5)
+    except ConvergenceError as err:
+        if err.state is not None:
+            try:
+                err.state = make(err.state, False, err.iterations, err.residual)
+            except Exception:  # noqa: BLE001
+                pass
+        raise
+    return make(fp.x, fp.converged, fp.iterations, fp.residual)
+
+
+def _result(loss, kind, param, alpha, d, kappa, S, chi, x, converged, iterations, residual, x_ref, w_ref):
+    Q, delta = (float(v) for v in x)
+    e = min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref)
+    phi = 0.5 * math.log1p(-Q) + (Q - 2 * S * delta + delta ** 2) / (2 * (1 - Q)) + alpha * e[0]
+    dphi = -delta / (1 - Q) + alpha * e[3]
+    ref = reference_moments(kind, param, chi, kappa, S, x_ref, w_ref)
+    return MinimizerFPResult(loss, param, alpha, d, kappa, "spherical", S, chi, Q, delta, float(phi), float(dphi),
+                             float(ref[3]), float(ref[1]), float(ref[2]), bool(converged), int(iterations),
+                             float(residual))
+
+
+def franz_parisi_minimizer_curve(loss, alpha, ds, kappa=0.0, **options):
+    """:func:`franz_parisi_minimizer` over ``ds`` (descending order recommended), warm-started."""
+    from ..saddle_point.continuation import sweep
+    options.setdefault("strict", False)
+
+    def solve(v, s):
+        try:
+            return franz_parisi_minimizer(loss, alpha, float(v), kappa, start=s, **options)
+        except ConvergenceError as err:  # keep the point, flagged
+            if isinstance(err.state, MinimizerFPResult):
+                return err.state
+            raise
+    return sweep(solve, [float(v) for v in ds], direction="forward")
+
+
+def stabilities(loss, alpha, z, **loss_params):
+    """Predicted training stabilities ``u*(z)`` of the minimiser for cavity fields z (array)."""
+    kind, param = _loss(loss, loss_params)
+    chi = reference_chi(loss, alpha, **loss_params)
+    return np.array([prox(kind, float(v), chi, param)[0] for v in np.ravel(z)]).reshape(np.shape(z))

@@ -1,0 +1,218 @@
+"""Gardner volume of the perceptron with margin κ: spherical and binary (±1) weights (THEORY §3).
+
+Free entropy per weight, normalised so that ``phi = 0`` at α = 0 (log of the *fraction* of the
+sphere / of the 2^N binary vectors that are solutions)::
+
+    spherical: φ = extr_q ½log(1-q) + q/(2(1-q)) + α G_E(q)
+    binary:    φ = extr_{q,q̂} -½q̂(1-q) + ∫Dz log 2cosh(√q̂ z) - log 2 + α G_E(q)
+    G_E(q) = ∫Dz log H(x),   x = (κ - √q z)/√(1-q)
+
+Stationarity (derivation in docs/perceptron.md; ∂G_E/∂q = -E[GH(x)²]/(2(1-q)) by Stein's lemma):
+spherical ``q/(1-q) = α E[GH(x)²]``; binary ``q̂ = α E[GH(x)²]/(1-q)``, ``q = E tanh²(√q̂ z)``.
+``entropy`` is the log-count per weight (= φ spherical, φ + log 2 binary); the binary capacity is
+where it vanishes (Krauth–Mézard, α_c(0) ≈ 0.833), the spherical one where q → 1, in closed form
+``α_c(κ) = 1/[(1+κ²)Φ(κ) + κG(κ)]`` (RS is exact for κ ≥ 0, an upper bound for κ < 0).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .._numba import kernel
+from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.quadrature import gauss_legendre
+from ..saddle_point.special import GH, G, Phi, log_2cosh, log_H
+from ._quad import feature_rule
+
+NODES = 12
+WEIGHTS = ("spherical", "binary")
+LOG2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class GardnerResult:
+    """Replica-symmetric Gardner volume at (α, κ)."""
+
+    alpha: float
+    kappa: float
+    weights: str
+    q: float
+    qhat: float        # binary conjugate; spherical: the equivalent q/(1-q)²
+    phi: float         # normalised free entropy (0 at α = 0)
+    entropy: float     # log-count per weight (phi + log 2 for binary)
+    distance: float    # typical distance between two solutions, (1 - q)/2
+    converged: bool
+    iterations: int
+    residual: float
+
+
+@kernel
+def energetic(q, kappa, x_ref, w_ref):
+    """``(G_E, E[GH(x)²])`` with ``x = (κ - √q z)/√(1-q)``; the rule is cut at the kink z = κ/√q."""
+    sq, s1 = math.sqrt(q), math.sqrt(1.0 - q)
+    center = kappa / sq if sq > 0 else 0.0
+    width = s1 / sq if sq > 0 else 1.0
+    nodes, weights = feature_rule(center, width, x_ref, w_ref)
+    ge = 0.0
+    gh2 = 0.0
+    for i in range(nodes.shape[0]):
+        x = (kappa - sq * nodes[i]) / s1
+        ge += weights[i] * log_H(x)
+        r = GH(x)
+        gh2 += weights[i] * r * r
+    return ge, gh2
+
+
+@kernel
+def entropic_binary(qhat, x_ref, w_ref):
+    """``(∫Dz log 2cosh(√q̂ z), ∫Dz tanh²(√q̂ z))``, cut at the tanh kink of scale 1/√q̂."""
+    s = math.sqrt(qhat)
+    nodes, weights = feature_rule(0.0, 1.0 / s if s > 0 else 1.0, x_ref, w_ref)
+    a = 0.0
+    b = 0.0
+    for i in range(nodes.shape[0]):
+        h = s * nodes[i]
+        t = math.tanh(h)
+        a += weights[i] * log_2cosh(h)
+        b += weights[i] * t * t
+    return a, b
+
+
+def _validate(alpha, kappa, weights):
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of spherical, binary; got {weights!r}")
+    if not (np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be >= 0; got {alpha}")
+    if not np.isfinite(kappa):
+        raise ValueError(f"kappa must be a finite number; got {kappa}")
+
+
+def spherical_capacity(kappa):
+    """Closed form ``α_c(κ) = 1/[(1+κ²)Φ(κ) + κG(κ)]``."""
+    return 1.0 / ((1.0 + kappa * kappa) * Phi(kappa) + kappa * G(kappa))
+
+
+def gardner(alpha, kappa=0.0, weights="spherical", *, start=None, tol=1e-12, maxiter=2000, strict=True):
+    """Solve the RS Gardner equations; returns a :class:`GardnerResult`.
+
+    Spherical needs ``alpha < capacity(kappa)`` (the volume vanishes at capacity); binary is
+    solved for any α ≥ 0 below the spherical capacity (beyond its own capacity ``entropy < 0``:
+    the RS solution then describes no solutions).
+    """
+    _validate(alpha, kappa, weights)
+    x_ref, w_ref = gauss_legendre(NODES)
+    if weights == "spherical":
+        ac = spherical_capacity(kappa)
+        if not alpha < ac:
+            raise ValueError(f"alpha must be < the spherical capacity {ac:.6g} at kappa={kappa}; got {alpha}")
+    if alpha == 0.0:
+        return GardnerResult(alpha, kappa, weights, 0.0, 0.0, 0.0, LOG2 if weights == "binary" else 0.0,
+                             0.5, True, 0, 0.0)
+    if weights == "spherical":
+        return _spherical(alpha, kappa, x_ref, w_ref, tol)
+    return _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict)
+
+
+def _spherical_phi(alpha, kappa, q, x_ref, w_ref):
+    ge, _ = energetic(q, kappa, x_ref, w_ref)
+    return 0.5 * math.log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * ge
+
+
+def _spherical(alpha, kappa, x_ref, w_ref, tol):
+    # f(q) = q/(1-q) - α E GH² is increasing from f(0) < 0 to +∞; root in t = -log(1-q)
+    def f(t):
+        q = -math.expm1(-t)
+        return q / (1.0 - q) - alpha * energetic(q, kappa, x_ref, w_ref)[1]
+
+    lo, hi = 1e-14, 1.0
+    if f(lo) >= 0:  # q = 0 (only for κ → -∞-like regimes)
+        t = 0.0
+    else:
+        while f(hi) < 0:
+            lo, hi = hi, 2.0 * hi
+            if hi > 60:
+                raise ConvergenceError(f"gardner(alpha={alpha}, kappa={kappa}): q → 1 (at capacity)")
+        t = brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    q = -math.expm1(-t)
+    phi = _spherical_phi(alpha, kappa, q, x_ref, w_ref)
+    res = abs(f(t)) / (1.0 + q / (1.0 - q))
+    return GardnerResult(alpha, kappa, "spherical", q, q / (1.0 - q) ** 2, phi, phi, (1.0 - q) / 2.0,
+                         True, 0, res)
+
+
+def _binary_map(alpha, kappa, q, x_ref, w_ref):
+    _, gh2 = energetic(q, kappa, x_ref, w_ref)
+    qhat = alpha * gh2 / (1.0 - q)
+    return qhat, entropic_binary(qhat, x_ref, w_ref)[1]
+
+
+def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict):
+    q0 = start.q if start is not None and start.weights == "binary" else min(0.9, 0.5 * alpha)
+
+    def F(x):
+        q = x[0]
+        if not 0.0 < q < 1.0:
+            return np.array([np.nan])
+        return np.array([_binary_map(alpha, kappa, q, x_ref, w_ref)[1]])
+
+    describe = f"gardner(alpha={alpha}, kappa={kappa}, weights=binary)"
+    try:
+        fp = solve_fixed_point(F, [max(q0, 1e-3)], tol=tol, maxiter=maxiter, strict=strict, describe=describe)
+    except ConvergenceError as err:
+        if err.state is not None:
+            err.state = _binary_result(alpha, kappa, float(err.state[0]), False, err.iterations, err.residual,
+                                       x_ref, w_ref)
+        raise
+    return _binary_result(alpha, kappa, float(fp.x[0]), fp.converged, fp.iterations, fp.residual, x_ref, w_ref)
+
+
+def _binary_result(alpha, kappa, q, converged, iterations, residual, x_ref, w_ref):
+    qhat, _ = _binary_map(alpha, kappa, q, x_ref, w_ref)
+    ge, _ = energetic(q, kappa, x_ref, w_ref)
+    lc, _ = entropic_binary(qhat, x_ref, w_ref)
+    entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
+    return GardnerResult(alpha, kappa, "binary", q, qhat, entropy - LOG2, entropy, (1.0 - q) / 2.0,
+                         bool(converged), int(iterations), float(residual))
+
+
+def capacity(kappa=0.0, weights="spherical"):
+    """Storage capacity: spherical closed form; binary zero-entropy condition ``entropy(α_c) = 0``."""
+    _validate(0.0, kappa, weights)
+    ac = spherical_capacity(kappa)
+    if weights == "spherical":
+        return ac
+    f = lambda a: gardner(a, kappa, "binary").entropy
+    lo, hi = 0.05 * ac, 0.5 * ac
+    while f(hi) > 0:
+        lo, hi = hi, 0.5 * (hi + ac)
+    while f(lo) < 0:
+        lo *= 0.5
+    return brentq(f, lo, hi, xtol=1e-12)
+
+
+def kappa_max(alpha, weights="spherical"):
+    """Largest margin κ at which solutions exist at load α (entropy → -∞ spherical, = 0 binary)."""
+    _validate(alpha, 0.0, weights)
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0; got {alpha}")
+    # spherical: α_c(κ) is decreasing in κ; solve α_c(κ) = α
+    g = lambda k: spherical_capacity(k) - alpha
+    lo, hi = -1.0, 1.0
+    while g(lo) < 0:
+        lo *= 2.0
+    while g(hi) > 0:
+        hi *= 2.0
+    ks = brentq(g, lo, hi, xtol=1e-14)
+    if weights == "spherical":
+        return ks
+    f = lambda k: gardner(alpha, k, "binary").entropy
+    hi = ks - 1e-3 * (1.0 + abs(ks))
+    step = 0.5
+    lo = hi - step
+    while f(lo) < 0:
+        lo, step = lo - step, 2.0 * step
+    while f(hi) > 0:  # the binary entropy vanishes before the spherical volume does
+        hi = 0.5 * (hi + ks)
+    return brentq(f, lo, hi, xtol=1e-12)

@@ -1,0 +1,231 @@
+"""Teacher–student perceptron: ERM fixed points, Bayes-optimal, Gibbs and Hebb errors (THEORY §2).
+
+Labels ``y = sign(ν)``, ``ν = w*·x/√N``; estimator ``argmin_w Σ_μ ℓ(y_μ w·x_μ/√N) + λ/2‖w‖²``;
+``m = w·w*/N``, ``q = ‖w‖²/N``, ``ε_gen = arccos(m/√q)/π``.  With ``ω = √q ξ``, ``ρ = m/√q``,
+``V* = 1 - ρ²`` and ``g(ω) = (prox_{Vℓ}(ω) - ω)/V`` the margin response, the symmetry
+``ℓ(y, ω) = ℓ(yω)`` folds the label average onto y = +1 with the teacher factor
+``T(ξ) = P(ν > 0 | ξ) = H(-ρξ/√V*)``::
+
+    q̂ = 2α ∫Dξ T g²     V̂ = (2α/V) ∫Dξ T (1 - ∂p/∂ω)     m̂ = (2α/√V*) ∫Dξ G(ρξ/√V*) g
+    V = 1/(λ+V̂)         m = m̂/(λ+V̂)                      q = (m̂² + q̂)/(λ+V̂)²
+
+(m̂ = (α/V*)E[(ν - ρω/√q) y g]; the ν average is done in closed form.)  As α grows, ρ → 1 and T
+becomes a step of width √V*/ρ at ξ = 0 (and G(ρξ/√V*)/√V* a narrow Gaussian): the ξ rule is cut
+on that scale (see ``_quad``), so large α needs no more nodes.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .._numba import kernel
+from ..saddle_point.continuation import sweep
+from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.losses import HINGE, loss_code, loss_d1, loss_value, prox
+from ..saddle_point.quadrature import gauss_hermite, gauss_legendre
+from ..saddle_point.special import GH, G, H
+from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, rule
+
+NODES = 12
+P_POINTS = np.array([-8.0, -2.0, 0.0, 2.0, 8.0])
+TS_LOSSES = ("square", "logistic", "hinge")
+
+
+@dataclass(frozen=True)
+class ERMResult:
+    """Fixed point of the teacher–student ERM equations with observables and convergence record."""
+
+    loss: str
+    alpha: float
+    lam: float
+    m: float
+    q: float
+    V: float
+    mhat: float
+    qhat: float
+    Vhat: float
+    gen_error: float
+    train_error: float
+    train_loss: float
+    converged: bool
+    iterations: int
+    residual: float
+
+
+@kernel
+def _rule(kind, param, q, V, rho, x_ref, w_ref):
+    sq = math.sqrt(q)
+    vstar = max(1.0 - rho * rho, 0.0)
+    cuts = np.empty(BASE.shape[0] + STEP_OFFSETS.shape[0] + KINK_OFFSETS.shape[0] * 2 + P_POINTS.shape[0] + 2)
+    cuts[:BASE.shape[0]] = BASE
+    n = add_feature(cuts, BASE.shape[0], 0.0, math.sqrt(vstar) / max(rho, 1e-300), STEP_OFFSETS)
+    if kind == HINGE:
+        n = add_feature(cuts, n, (param - V) / sq, 0.05, KINK_OFFSETS)
+        n = add_feature(cuts, n, param / sq, 0.05, KINK_OFFSETS)
+    else:
+        for p in P_POINTS:
+            cuts[n] = (p + V * loss_d1(kind, p, param)) / sq
+            n += 1
+    cuts[n] = V * loss_d1(kind, 0.0, param) / sq  # where p = 0 (training error threshold)
+    n += 1
+    return rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
+
+
+@kernel
+def _moments(kind, param, m, q, V, x_ref, w_ref):
+    """``(∫T g², ∫T(1-∂p), ∫G(ρξ/√V*) g/√V*, ∫T ℓ(p), ∫T [p<0])`` (each to be doubled)."""
+    sq = math.sqrt(q)
+    rho = min(m / sq, 1.0)
+    vstar = max(1.0 - rho * rho, 1e-300)
+    sv = math.sqrt(vstar)
+    nodes, weights = _rule(kind, param, q, V, rho, x_ref, w_ref)
+    out = np.zeros(5)
+    for i in range(nodes.shape[0]):
+        xi = nodes[i]
+        omega = sq * xi
+        p, dp = prox(kind, omega, V, param)
+        g = (p - omega) / V
+        t = H(-rho * xi / sv)
+        w = weights[i]
+        out[0] += w * t * g * g
+        out[1] += w * t * (1.0 - dp)
+        out[2] += w * G(rho * xi / sv) / sv * g
+        out[3] += w * t * loss_value(kind, p, param)
+        if p < 0.0:
+            out[4] += w * t
+    return out
+
+
+@kernel
+def _ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref):
+    mom = _moments(kind, param, m, q, V, x_ref, w_ref)
+    qhat = 2.0 * alpha * mom[0]
+    Vhat = 2.0 * alpha * mom[1] / V
+    mhat = 2.0 * alpha * mom[2]
+    k = lam + Vhat
+    return mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k
+
+
+def _validate(alpha, lam=None):
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be > 0; got {alpha}")
+    if lam is not None and not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"lam must be > 0; got {lam}")
+
+
+def erm(loss, alpha, lam, *, start=None, tol=1e-10, maxiter=5000, damping=0.0, method="anderson",
+        strict=True, hinge_margin=1.0):
+    """RS fixed point of ridge-penalised ERM on teacher–student perceptron data (THEORY §2).
+
+    loss ∈ {square, logistic, hinge} (hinge ``max(0, 1 - h)``); α > 0; λ > 0.
+    Returns :class:`ERMResult`; non-convergence raises ``ConvergenceError`` unless ``strict=False``.
+    """
+    if loss not in TS_LOSSES:
+        raise ValueError(f"loss must be one of square, logistic, hinge; got {loss!r}")
+    _validate(alpha, lam)
+    kind, param = loss_code(loss, hinge_margin if loss == "hinge" else None)
+    x_ref, w_ref = gauss_legendre(NODES)
+    x0 = np.array([start.m, start.q, start.V]) if start is not None else _hebb_start(alpha, lam)
+
+    def F(x):
+        m, q, V = x
+        if not (q > 0 and V > 0 and abs(m) < math.sqrt(q) * (1 + 1e-12)):
+            return np.full(3, np.nan)
+        return np.array(_ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref)[3:])
+
+    describe = f"teacher-student erm(loss={loss}, alpha={alpha}, lam={lam})"
+    try:
+        fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
+                               strict=strict, describe=describe)
+    except ConvergenceError as err:
+        if err.state is not None:
+            err.state = _result(loss, kind, param, alpha, lam, err.state, False, err.iterations, err.residual,
+                                x_ref, w_ref)
+        raise
+    return _result(loss, kind, param, alpha, lam, fp.x, fp.converged, fp.iterations, fp.residual, x_ref, w_ref)
+
+
+def _hebb_start(alpha, lam):
+    """The λ → ∞ solution rescaled: m = α√(2/π)/(λ+α), q = (2α²/π + α)/(λ+α)², V = 1/(λ+α)."""
+    k = lam + alpha
+    return np.array([alpha * math.sqrt(2 / math.pi) / k, (2 * alpha ** 2 / math.pi + alpha) / k ** 2, 1.0 / k])
+
+
+def _result(loss, kind, param, alpha, lam, x, converged, iterations, residual, x_ref, w_ref):
+    m, q, V = (float(v) for v in x)
+    mhat, qhat, Vhat = _ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref)[:3]
+    mom = _moments(kind, param, m, q, V, x_ref, w_ref)
+    return ERMResult(loss, alpha, lam, m, q, V, float(mhat), float(qhat), float(Vhat),
+                     gen_error=math.acos(min(1.0, m / math.sqrt(q))) / math.pi,
+                     train_error=float(2 * mom[4]), train_loss=float(2 * mom[3]),
+                     converged=bool(converged), iterations=int(iterations), residual=float(residual))
+
+
+def erm_curve(loss, alpha, lam, *, direction="forward", progress=None, **options):
+    """:func:`erm` along a list of α or of λ (exactly one a sequence), warm-started."""
+    params = dict(alpha=alpha, lam=lam)
+    swept = [k for k, v in params.items() if np.ndim(v) == 1]
+    if len(swept) != 1:
+        raise ValueError(f"exactly one of alpha, lam must be a sequence; got {swept or 'none'}")
+    name = swept[0]
+    options.setdefault("strict", False)
+    return sweep(lambda v, s: erm(loss, start=s, **{**params, name: float(v)}, **options), params[name],
+                 direction=direction, progress=progress)
+
+
+@kernel
+def _bayes_integral(q, nodes, weights):
+    """``∫Dt exp(-qt²/2)/H(-√q t) = √(2π) ∫Dt GH(-√q t)``."""
+    s = math.sqrt(q)
+    acc = 0.0
+    for i in range(nodes.shape[0]):
+        acc += weights[i] * GH(-s * nodes[i])
+    return math.sqrt(2.0 * math.pi) * acc
+
+
+@dataclass(frozen=True)
+class BayesResult:
+    alpha: float
+    q: float
+    qhat: float
+    bayes_error: float
+    gibbs_error: float
+    converged: bool
+    iterations: int
+    residual: float
+
+
+def bayes(alpha):
+    """Bayes-optimal overlap ``q`` from ``q/√(1-q) = (α/π)∫Dt e^{-qt²/2}/H(-√q t)`` (Gaussian prior)."""
+    _validate(alpha)
+    nodes, weights = gauss_hermite(120)
+
+    def f(t):  # t = -log(1-q)
+        q = -math.expm1(-t)
+        return q / math.sqrt(1 - q) - alpha / math.pi * _bayes_integral(q, nodes, weights)
+
+    hi = 1.0
+    while f(hi) < 0:
+        hi *= 2.0
+    t = brentq(f, 1e-300, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    q = -math.expm1(-t)
+    return BayesResult(alpha, q, q / (1 - q), math.acos(math.sqrt(q)) / math.pi, math.acos(q) / math.pi,
+                       True, 0, abs(f(t)) / (1 + q / math.sqrt(1 - q)))
+
+
+def bayes_error(alpha):
+    """Bayes-optimal generalisation error ``arccos(√q)/π``; ``α ε → 0.442`` at large α."""
+    return bayes(alpha).bayes_error
+
+
+def gibbs_error(alpha):
+    """Gibbs (posterior-sample) error ``arccos(q)/π``; ``α ε → 0.625`` at large α."""
+    return bayes(alpha).gibbs_error
+
+
+def hebb_error(alpha):
+    """Hebb rule ``w ∝ Σ y x`` (λ → ∞ limit of any ERM): ``arccos(√(2α/(2α+π)))/π``."""
+    _validate(alpha)
+    return math.acos(math.sqrt(2 * alpha / (2 * alpha + math.pi))) / math.pi
