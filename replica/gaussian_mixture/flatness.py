@@ -3,12 +3,28 @@
 Over a grid of losses and ridge penalties λ, each minimiser's normalised local entropy Φ(d) at a given
 distance d (and its local energy at noise σ) is computed next to its generalisation error; the
 estimator selects the flattest one (largest Φ(d)) and reports how far its error is from Bayes-optimal.
+
+Balanced mixture (ρ = 1/2): Φ(d) grows with λ, so the estimator picks the largest λ of the grid, and as
+λ → ∞ every loss's minimiser tends to ``w ∝ Σ_μ y_μ x_μ``, whose error is the Bayes-optimal one
+(THEORY §1; at α = 2, Δ = 1 the excess is ≈ 2e-9 at λ = 1e4).  This is the seed's claim (checked in
+the tests at α = 2, Δ = 1).
+
+Failure mode — unbalanced mixture (ρ ≠ 1/2) with a learned bias. As λ grows the penalised weights shrink
+while the unpenalised bias does not, and the minimiser collapses onto the majority class: training and
+generalisation errors → min(ρ, 1-ρ), far above Bayes (THEORY §1). After rescaling to the unit sphere the
+bias ``b/√q`` dwarfs the O(1) fields (≈ -80 at λ = 100 below), so every point of the shell predicts the
+majority class like the reference: the shell's typical error equals the reference's and **Φ(d) = 0
+trivially** — the largest value Φ can take. The estimator then selects the collapsed minimiser (at
+ρ = 0.3, α = 2, Δ = 1, d = 0.05 it picks λ = 100 with error 0.3 against Bayes 0.179; several rows can tie at
+Φ = 0 and the first wins). Compare ``best.gen_error`` with ``best_gen_error`` and ``bayes_error``, and
+restrict the grid to λ below the collapse, before trusting the choice in the unbalanced case.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..saddle_point.fixed_point import ConvergenceError
 from .bayes import bayes_error
 from .erm import erm
 from .local_energy import energy_of
@@ -45,7 +61,10 @@ class FlatnessResult:
 def flatness_scan(alpha, delta, d, lams, losses=("square", "logistic"), rho=0.5, bias=False, sigma=0.1):
     """Φ(d), local energy δε(σ) and generalisation error of the minimisers on a (loss × λ) grid.
 
-    Returns a :class:`FlatnessResult` whose ``best`` is the maximum-flatness estimator's choice.
+    Each λ of a loss is warm-started from the previous one.  Returns a :class:`FlatnessResult` whose
+    ``best`` is the maximum-flatness estimator's choice: the converged row with the largest Φ(d).  In
+    the unbalanced case with a learned bias that choice can be a minimiser collapsed onto the majority
+    class (Φ = 0 trivially; see the module docstring).
     """
     lams = np.atleast_1d(np.asarray(lams, dtype=float))
     if lams.size == 0:
@@ -62,6 +81,9 @@ def flatness_scan(alpha, delta, d, lams, losses=("square", "logistic"), rho=0.5,
                                     delta_train_error=en.delta_train_error, gen_error=ref.gen_error,
                                     train_error=ref.train_error, converged=le.converged and ref.converged))
     ok = [r for r in rows if r.converged]
+    if not ok:
+        raise ConvergenceError(f"gm flatness_scan(alpha={alpha}, delta={delta}, d={d}): no minimiser on the grid "
+                               f"converged", tuple(rows))
     best = max(ok, key=lambda r: r.phi)
     bo = bayes_error(alpha, delta, rho)
     return FlatnessResult(alpha=alpha, delta=delta, rho=rho, bias=bias, d=float(d), sigma=float(sigma),
@@ -70,7 +92,11 @@ def flatness_scan(alpha, delta, d, lams, losses=("square", "logistic"), rho=0.5,
 
 
 def flattest_minimiser(alpha, delta, d=0.05, lams=None, losses=("square", "logistic"), rho=0.5, bias=False):
-    """The maximum-flatness estimator: the (loss, λ) with the largest Φ(d) on a log-λ grid (default 1e-2..1e2)."""
+    """The maximum-flatness estimator: the (loss, λ) with the largest Φ(d) on a log-λ grid (default 1e-2..1e2).
+
+    Balanced case: picks the largest λ, whose error approaches Bayes-optimal.  Unbalanced with a learned
+    bias: can pick a majority-class collapse with Φ = 0 (see :mod:`replica.gaussian_mixture.flatness`).
+    """
     if lams is None:
         lams = np.geomspace(1e-2, 1e2, 9)
     return flatness_scan(alpha, delta, d, lams, losses, rho, bias)

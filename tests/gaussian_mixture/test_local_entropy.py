@@ -5,6 +5,7 @@ the free-entropy *function*), closed forms at d → 0 and d = 1/2, the identitie
 as β → 0 and dΦ_β/dβ = -α e(β), and (slow) direct simulations at N = 500–1000.
 """
 
+import importlib
 import math
 
 import numpy as np
@@ -13,8 +14,13 @@ import pytest
 from replica.gaussian_mixture.erm import erm
 from replica.gaussian_mixture.local_entropy import (local_entropy, local_entropy_curve, local_free_entropy,
                                                    shell_error)
+from replica.saddle_point.continuation import hysteresis
+from replica.saddle_point.fixed_point import ConvergenceError
 from tests.gaussian_mixture import reference_local_entropy as slow
 from tests.reference import gm_slow
+
+# the module (the package's ``local_entropy`` attribute is the function of that name)
+le_module = importlib.import_module("replica.gaussian_mixture.local_entropy")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +90,51 @@ def test_curve_is_nonpositive_decreasing_and_flatter_near_bayes():
                 assert fe.energy == pytest.approx(r.train_error, abs=1e-8)
         curves[lam] = phi
     assert np.all(curves[10.0] > curves[0.1])
+
+
+@pytest.mark.parametrize("loss,lam,rho,bias", [("square", 0.1, 0.5, False), ("logistic", 1.0, 0.5, False),
+                                               ("hinge", 0.5, 0.5, False), ("logistic", 0.3, 0.3, True)])
+def test_curve_swept_both_ways_has_no_hysteresis(loss, lam, rho, bias):
+    # convex losses: one saddle point per d, so the branches warm-started from d = 0.001 up and from
+    # d = 0.5 down agree (continuation.hysteresis reports no d) on Φ and β to 1e-8 relative
+    ds = np.geomspace(1e-3, 0.5, 12)
+    sw = local_entropy_curve(loss, 2.0, 1.0, lam, d=ds, rho=rho, bias=bias, direction="both")
+    assert all(r.converged for r in sw.forward + sw.backward)
+    assert hysteresis(sw, "phi", rtol=1e-8) == []
+    assert hysteresis(sw, "beta", rtol=1e-8) == []
+
+
+def test_joint_newton_agrees_with_bracketed_fallback(monkeypatch):
+    # the two solvers of the β-condition: joint Newton in (Q, M, T, β) and the fallback (β bracketed
+    # then Brent, each e(β) from a damped-Anderson fixed point); Brent's rtol 1e-10 on β and the 1e-10
+    # fixed-point tolerance give agreement to 1e-9 on Φ and 1e-8 on β
+    ref = erm("logistic", 2.0, 1.0, 0.3, rho=0.3, bias=True)
+    newton = local_entropy("logistic", 2.0, 1.0, 0.3, 0.1, rho=0.3, bias=True, reference=ref)
+
+    def fail(*args, **kwargs):
+        raise le_module._NewtonFailed("disabled by the test")
+
+    monkeypatch.setattr(le_module._Shell, "newton", fail)
+    slow_path = local_entropy("logistic", 2.0, 1.0, 0.3, 0.1, rho=0.3, bias=True, reference=ref)
+    assert slow_path.converged and slow_path.iterations > newton.iterations
+    assert newton.phi == pytest.approx(slow_path.phi, abs=1e-9)
+    assert newton.beta == pytest.approx(slow_path.beta, rel=1e-8)
+    assert (newton.Q, newton.M, newton.T) == pytest.approx((slow_path.Q, slow_path.M, slow_path.T), abs=1e-8)
+
+
+def test_failure_is_flagged_or_raised(monkeypatch):
+    # no β ≤ BETA_MAX reaches e (β* ≈ 3.2 at d = 0.25): ConvergenceError carrying a non-converged result,
+    # or with strict=False that result (NaN Φ), never a silent number
+    def fail(*args, **kwargs):
+        raise le_module._NewtonFailed("disabled by the test")
+
+    monkeypatch.setattr(le_module._Shell, "newton", fail)
+    monkeypatch.setattr(le_module, "BETA_MAX", 2.5)
+    with pytest.raises(ConvergenceError, match="no β") as info:
+        local_entropy("square", 2.0, 1.0, 1.0, 0.25)
+    assert info.value.state is not None and not info.value.state.converged
+    r = local_entropy("square", 2.0, 1.0, 1.0, 0.25, strict=False)
+    assert not r.converged and math.isnan(r.phi) and r.shell_error > r.train_error
 
 
 def test_bad_input():
