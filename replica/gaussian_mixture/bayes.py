@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from scipy.optimize import minimize_scalar
 
 from ..saddle_point.special import G, H
-from .erm import _validate, gen_error
+from .erm import gen_error
+from .problem import validate
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def bayes_overlaps(alpha, delta, rho=0.5):
 
     ``ε_BO = ρH((q+b)/√(Δq)) + (1-ρ)H((q-b)/√(Δq))``.
     """
-    _validate(alpha, delta, 1.0, rho)
+    validate(alpha, delta, 1.0, rho)
     q = alpha / (alpha + delta)
     b = 0.5 * delta * math.log(rho / (1.0 - rho))
     return BayesResult(alpha=alpha, delta=delta, rho=rho, m=q, q=q, b=b, gen_error=gen_error(q, q, b, delta, rho))
@@ -52,7 +53,7 @@ def separability_threshold(delta, rho=0.5, bias=False):
     ``α* = max_{c∈[0,1), β} (1-c²)/E_{y,ξ}[(ξ - (c + yβ)/√Δ)_+²]`` with β = 0 without bias;
     the inner function is convex in β, the outer is maximised over c by bounded Brent search.
     """
-    _validate(1.0, delta, 1.0, rho)
+    validate(1.0, delta, 1.0, rho)
     sd = math.sqrt(delta)
 
     def cost(c, beta):

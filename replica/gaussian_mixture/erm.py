@@ -26,20 +26,15 @@ from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.roots import safeguarded_step
 from ..saddle_point.special import H
 from .channel import XI_CUTS, P_CUTS, class_moments, train_error_class
+from .problem import GMProblem, validate
 
 PANEL_NODES = 20
 
 
 @dataclass(frozen=True)
-class ERMResult:
+class ERMResult(GMProblem):
     """Fixed point of the ERM equations with its observables and convergence record."""
 
-    loss: str
-    alpha: float
-    delta: float
-    lam: float
-    rho: float
-    bias: bool
     m: float
     q: float
     V: float
@@ -116,13 +111,6 @@ def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, 
     return b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k, mom[3]
 
 
-def _validate(alpha, delta, lam, rho):
-    for name, value, ok, allowed in (("alpha", alpha, alpha > 0, "> 0"), ("delta", delta, delta > 0, "> 0"),
-                                     ("lam", lam, lam >= 0, ">= 0"), ("rho", rho, 0 < rho < 1, "in (0, 1)")):
-        if not (np.isfinite(value) and ok):
-            raise ValueError(f"{name} must be {allowed}; got {value}")
-
-
 def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, maxiter=5000,
         damping=0.0, method="anderson", strict=True):
     """Solve the RS ERM equations of THEORY §1 for the Gaussian mixture.
@@ -146,7 +134,7 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
     """
     if loss not in ("square", "logistic", "hinge"):
         raise ValueError(f"loss must be one of square, logistic, hinge; got {loss!r}")
-    _validate(alpha, delta, lam, rho)
+    validate(alpha, delta, lam, rho)
     kind, param = loss_code(loss)
     x_ref, w_ref = gauss_legendre(PANEL_NODES)
     if start is not None:
@@ -233,7 +221,7 @@ def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
     ``A = αcV/(1+ΔV)``, ``m = A/(1+A)``, ``m̂ = αc(1-m)/(1+ΔV)``,
     ``q = V²[m̂² + αΔc(1-m)²/(1+ΔV)²]/[1 - αΔ²V²/(1+ΔV)²]``.
     """
-    _validate(alpha, delta, lam, rho)
+    validate(alpha, delta, lam, rho)
     a2, a1 = lam * delta, lam + delta * (alpha - 1.0)
     V = 1.0 / a1 if a2 == 0.0 else (-a1 + math.sqrt(a1 * a1 + 4.0 * a2)) / (2.0 * a2)
     if not V > 0:

@@ -29,6 +29,7 @@ from ..saddle_point.losses import HINGE, LOGISTIC, SQUARE, loss_code, loss_d1, l
 from ..saddle_point.quadrature import gauss_hermite, gauss_legendre, gaussian_panels
 from ..saddle_point.special import G, H, Phi
 from .erm import ERMResult, erm
+from .problem import GMProblem
 
 PANEL_NODES = 12
 # own copies (not imported from channel.py, whose internals may change): fixed ξ cuts and the p values
@@ -40,15 +41,9 @@ STEP_CUTS = np.array([-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0
 
 
 @dataclass(frozen=True)
-class LocalEnergyResult:
+class LocalEnergyResult(GMProblem):
     """Training/test error and loss of the ERM minimiser under weight noise ``w ⊙ (1 + σz)``."""
 
-    loss: str
-    alpha: float
-    delta: float
-    lam: float
-    rho: float
-    bias: bool
     sigma: float
     train_error: float
     train_loss: float

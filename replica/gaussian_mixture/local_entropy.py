@@ -44,6 +44,7 @@ from ..saddle_point.quadrature import gauss_legendre, gaussian_panels
 from ..saddle_point.special import H, log_H
 from .erm import ERMResult, erm
 from .local_energy import P_CUTS, xi_rule
+from .problem import GMProblem
 
 XI_NODES = 8
 Z_NODES = 8
@@ -60,15 +61,9 @@ LOG_BETA_MAX = math.log(BETA_MAX)
 
 
 @dataclass(frozen=True)
-class LocalFreeEntropyResult:
+class LocalFreeEntropyResult(GMProblem):
     """RS saddle point of Φ_β on the shell at distance d around the rescaled ERM minimiser."""
 
-    loss: str
-    alpha: float
-    delta: float
-    lam: float
-    rho: float
-    bias: bool
     d: float
     beta: float
     phi: float          # Φ_β (normalised: 0 at β = 0)
@@ -88,15 +83,9 @@ class LocalFreeEntropyResult:
 
 
 @dataclass(frozen=True)
-class LocalEntropyResult:
+class LocalEntropyResult(GMProblem):
     """Seed's normalised local entropy Φ(d) of the rescaled ERM minimiser, with its saddle point."""
 
-    loss: str
-    alpha: float
-    delta: float
-    lam: float
-    rho: float
-    bias: bool
     d: float
     phi: float               # Φ(d) = min_β [Φ_β + αβ e] ≤ 0
     beta: float              # conjugate inverse temperature (0: Φ = 0; inf: error-free volume)

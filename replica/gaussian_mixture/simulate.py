@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtr
 
+from .problem import GMProblem
+
 __all__ = ["SimulationResult", "fit_erm", "observables", "population_error", "sample_mixture", "simulate_erm",
            "LOSS_NAMES"]
 
@@ -231,19 +233,13 @@ def population_error(m, q, b, delta, rho):
 
 # ----------------------------------------------------------------------------------------- driver
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(GMProblem):
     """Mean and standard error over seeds of each observable (same names as ``ERMResult``).
 
     ``X_err`` is the standard error of the mean, ``std(ddof=1)/√n_seeds`` (NaN for one seed).
     ``per_seed`` holds the raw per-seed values, one tuple per observable, in seed order.
     """
 
-    loss: str
-    alpha: float
-    delta: float
-    lam: float
-    rho: float
-    bias: bool
     n_features: int
     n_samples: int
     n_seeds: int
