@@ -53,6 +53,8 @@ def build_parser(problems):
     sub.required = True
     for problem in problems.values():
         p = sub.add_parser(problem.name, help=problem.help, description=problem.help)
+        if problem.add_arguments is not None:
+            problem.add_arguments(p)
         for param in problem.params:
             text = param.help + (f" (default {param.default})" if not param.required else "")
             if param.choices:
@@ -121,6 +123,13 @@ def run(problem, grid, progress=False):
     return rows
 
 
+def _run_custom(problem, args):
+    try:
+        return problem.run(args)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     problems = load_problems()
@@ -128,17 +137,21 @@ def main(argv=None):
         args = build_parser(problems).parse_args(argv)
         problem = problems[args.problem]
         grid = {p.name: parse_param(p, getattr(args, p.name)) for p in problem.params}
-        size = 1
-        for values in grid.values():
-            size *= len(values)
-        progress = args.progress == "on" or (args.progress == "auto" and size > 1 and sys.stderr.isatty())
-        rows = run(problem, grid, progress)
+        if problem.run is not None:
+            rows = _run_custom(problem, args)
+        else:
+            size = 1
+            for values in grid.values():
+                size *= len(values)
+            progress = args.progress == "on" or (args.progress == "auto" and size > 1 and sys.stderr.isatty())
+            rows = run(problem, grid, progress)
     except UsageError as err:
         print(f"replica.solve: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_rows(rows, args.format))
     if args.out:
-        write_out(args.out, rows, ["python", "-m", "replica.solve", *argv], seed=grid.get("seed"))
+        seed = grid.get("seed", getattr(args, "seed", None))
+        write_out(args.out, rows, ["python", "-m", "replica.solve", *argv], seed=seed)
     failed = sum(1 for r in rows if r.get("converged") is False)
     if failed:
         warn(f"replica.solve: {failed} of {len(rows)} points did not converge (converged=False in their rows)")

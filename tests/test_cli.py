@@ -87,3 +87,18 @@ def test_non_converged_points_are_flagged_and_exit_3(monkeypatch, capsys):
 def test_main_job_from_the_readme():
     proc = run_cli("gm-erm", "--loss", "logistic", "--alpha", "0.5:4:8", "--delta", "0.5", "--lam", "0.1")
     assert proc.returncode == 0 and len(proc.stdout.strip().splitlines()) == 9
+
+
+def test_train_subcommand_rows_and_bad_hyperparameters(capsys):
+    """`train` rows carry the algorithm, errors and the local energy at each σ; y < 1 or a negative rate
+    is bad input (exit 2)."""
+    assert solve.main(["train", "--data", "gm", "--alpha", "2", "--delta", "1", "--n-features", "100",
+                       "--algorithm", "sgd,rsgd", "--seed", "0", "--epochs", "2", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["algorithm"] for r in rows] == ["sgd", "rsgd"]
+    for r in rows:
+        assert 0 <= r["test_error"] <= 1 and 0 <= r["train_error"] <= 1
+        assert r["le_train_0"] == 0.0 and r["le_test_0"] == 0.0  # δε(σ = 0) = 0 by definition
+        assert r["le_train_1"] > 0  # noise of the weights' own size degrades a trained classifier
+    for bad in (["--replicas", "0", "--algorithm", "rsgd"], ["--lr", "-1"], ["--inner-steps", "0"]):
+        assert solve.main(["train", "--data", "gm", *bad]) == 2

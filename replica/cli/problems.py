@@ -37,12 +37,19 @@ class Param:
 
 @dataclass(frozen=True)
 class Problem:
-    """A subcommand: ``solve(**params, start=previous_result_or_None) -> frozen dataclass``."""
+    """A subcommand: ``solve(**params, start=previous_result_or_None) -> frozen dataclass``.
+
+    A problem whose options do not fit the parameter table (an experiment rather than a
+    saddle point) gives ``add_arguments(parser)`` and ``run(args) -> list of row dicts`` instead
+    of ``solve`` and ``params``; ValueError from ``run`` is bad input (exit status 2).
+    """
 
     name: str
     help: str
-    solve: object
+    solve: object = None
     params: tuple = field(default_factory=tuple)
+    add_arguments: object = None
+    run: object = None
 
 
 REGISTRY = {}
