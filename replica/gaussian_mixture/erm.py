@@ -28,7 +28,7 @@ from ..saddle_point.special import H
 from .channel import XI_CUTS, P_CUTS, class_moments, train_error_class
 from .problem import GMProblem, validate
 
-PANEL_NODES = 20
+PANEL_NODES = 16
 
 
 @dataclass(frozen=True)

@@ -83,31 +83,33 @@ def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
     fx = np.asarray(F(x), dtype=float)
     if not np.all(np.isfinite(fx)):
         raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x, np.nan, 0)
-    res = residual_norm(x, fx)
-    dX, dR = [], []
-    it = cooldown = 0
+    res = _residual(x, fx)
+    # Anderson history as ring buffers: the least-squares fit does not care about the row order
+    dX, dR = np.empty((memory, x.size)), np.empty((memory, x.size))
+    stored = it = cooldown = 0
     psi = damping
     while res > tol and it < maxiter:
         it += 1
         r = fx - x
-        use_anderson = method == "anderson" and dR and cooldown == 0
+        use_anderson = method == "anderson" and stored > 0 and cooldown == 0
         cooldown = max(cooldown - 1, 0)
-        step = (1.0 - psi) * r
         if use_anderson:
-            step = _anderson_step(np.array(dX), np.array(dR), r, 1.0 - psi)
+            n = min(stored, memory)
+            step = _anderson_step(dX[:n], dR[:n], r, 1.0 - psi)
+        else:
+            step = (1.0 - psi) * r
         x_new = x + step
         fx_new = _safe(F, x_new)
-        res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+        res_new = _residual(x_new, fx_new) if fx_new is not None else np.inf
         if not res_new < 2.0 * res:
             # the step misbehaved: forget the history, and backtrack along the plain damped step
-            dX.clear()
-            dR.clear()
+            stored = 0
             cooldown = memory
             length = 1.0 - psi
             for _ in range(30):
                 x_new = x + length * r
                 fx_new = _safe(F, x_new)
-                res_new = residual_norm(x_new, fx_new) if fx_new is not None else np.inf
+                res_new = _residual(x_new, fx_new) if fx_new is not None else np.inf
                 if res_new < 2.0 * res:
                     break
                 length *= 0.5
@@ -115,11 +117,10 @@ def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
             raise ConvergenceError(f"{describe}: the map left its domain after {it} iterations",
                                    x, res, it)
         if method == "anderson":
-            dX.append(x_new - x)
-            dR.append((fx_new - x_new) - r)
-            if len(dX) > memory:
-                dX.pop(0)
-                dR.pop(0)
+            k = stored % memory
+            dX[k] = x_new - x
+            dR[k] = (fx_new - x_new) - r
+            stored += 1
         x, fx, res = x_new, fx_new, res_new
     converged = bool(res <= tol)
     if not converged and strict:
@@ -127,6 +128,15 @@ def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
             f"{describe}: not converged after {it} iterations (residual {res:.3g} > tol {tol:.1g})",
             x, res, it)
     return FixedPointResult(x=x, converged=converged, iterations=it, residual=res)
+
+
+@kernel
+def _residual(x, fx):
+    """:func:`residual_norm` as a kernel (the solver calls it every iteration)."""
+    out = 0.0
+    for i in range(x.shape[0]):
+        out = max(out, abs(fx[i] - x[i]) / max(1.0, abs(x[i])))
+    return out
 
 
 @kernel

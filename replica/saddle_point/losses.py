@@ -87,6 +87,21 @@ def loss_d2(kind, h, param):
 
 
 @kernel
+def loss_terms(kind, h, param):
+    """``(ℓ(h), ℓ'(h), ℓ''(h))`` together, sharing one exponential for the smooth losses."""
+    if kind == SQUARE:
+        return 0.5 * (1.0 - h) ** 2, h - 1.0, 1.0
+    if kind == HINGE:
+        return max(0.0, param - h), (-1.0 if h <= param else 0.0), 0.0
+    a = 1.0 if kind == LOGISTIC else 2.0 * param  # ℓ' = -σ(-a h) for both smooth losses
+    e = math.exp(-a * abs(h))                      # σ(-a|h|) = e/(1+e)
+    small = e / (1.0 + e)
+    s_minus = small if h >= 0.0 else 1.0 - small   # σ(-a h)
+    value = max(-h, 0.0) + math.log1p(e) / (1.0 if kind == LOGISTIC else a)
+    return value, -s_minus, a * small * (1.0 - small)
+
+
+@kernel
 def prox(kind, omega, tau, param):
     """Proximal map: returns ``(p, ∂p/∂ω)`` for ``p = argmin (p-ω)²/(2τ) + ℓ(p)``."""
     if kind == SQUARE:

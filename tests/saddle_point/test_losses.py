@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replica.saddle_point.losses import LOSSES, loss_array, loss_code, prox, prox_array
+from replica.saddle_point.losses import LOSSES, loss_array, loss_code, loss_terms, prox, prox_array
 
 mp.mp.dps = 30
 MP_LOSS = {
@@ -33,6 +33,11 @@ def test_loss_and_derivatives_against_mpmath(name):
             d2 = mp.diff(lambda t: MP_LOSS[name](t, a), h, 2)
         assert loss_array(name, [h], a, 1)[0] == pytest.approx(float(d1), rel=1e-12, abs=1e-14)
         assert loss_array(name, [h], a, 2)[0] == pytest.approx(float(d2), rel=1e-10, abs=1e-14)
+        # the fused kernel against the same references (mp.diff resolves derivatives only to ~1e-14 absolute)
+        value, fd1, fd2 = loss_terms(loss_code(name, a)[0], h, a)
+        assert value == pytest.approx(float(ref), rel=1e-13, abs=1e-300)
+        assert fd1 == pytest.approx(float(d1), rel=1e-12, abs=1e-14)
+        assert fd2 == pytest.approx(float(d2), rel=1e-10, abs=1e-14)
 
 
 def test_cross_entropy_tends_to_relu():
