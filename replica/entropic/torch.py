@@ -35,6 +35,18 @@ from .schedules import as_schedule
 __all__ = ["EntropySGD", "ReplicatedSGD"]
 
 
+
+def _with_momentum(state, d, momentum):
+    """Heavy-ball direction as in ``torch.optim.SGD``: ``buf ← momentum·buf + d`` (``buf = d`` at first)."""
+    if not momentum:
+        return d
+    buf = state.get("momentum_buffer")
+    if buf is None:
+        buf = state["momentum_buffer"] = d.clone()
+    else:
+        buf.mul_(momentum).add_(d)
+    return buf
+
 class EntropySGD(Optimizer):
     """Entropy-SGD: each ``step(closure)`` runs L SGLD steps (L closure calls) and one outer step.
 
@@ -100,15 +112,7 @@ class EntropySGD(Optimizer):
             for group in self.param_groups:
                 for p in group["params"]:
                     w, mu = anchors[i], mus[i]
-                    d = w - mu
-                    if group["momentum"]:
-                        state = self.state[p]
-                        buf = state.get("momentum_buffer")
-                        if buf is None:
-                            buf = state["momentum_buffer"] = d.clone()
-                        else:
-                            buf.mul_(group["momentum"]).add_(d)
-                        d = buf
+                    d = _with_momentum(self.state[p], w - mu, group["momentum"])
                     p.copy_(w - group["lr"] * d)
                     i += 1
         self.t += 1
@@ -196,14 +200,7 @@ class ReplicatedSGD(Optimizer):
                     d = torch.zeros_like(p) if p.grad is None else p.grad.clone()
                     if couple:
                         d.add_(p - centre[i], alpha=K * gamma)
-                    if group["momentum"]:
-                        state = self.state[p]
-                        buf = state.get("momentum_buffer")
-                        if buf is None:
-                            buf = state["momentum_buffer"] = d.clone()
-                        else:
-                            buf.mul_(group["momentum"]).add_(d)
-                        d = buf
+                    d = _with_momentum(self.state[p], d, group["momentum"])
                     p.sub_(group["lr"] * d)
             if couple and self.center_mode == "trained":
                 for c, s in zip(self._center, sums):
