@@ -35,7 +35,6 @@ from .schedules import as_schedule
 __all__ = ["EntropySGD", "ReplicatedSGD"]
 
 
-
 def _with_momentum(state, d, momentum):
     """Heavy-ball direction as in ``torch.optim.SGD``: ``buf ← momentum·buf + d`` (``buf = d`` at first)."""
     if not momentum:
