@@ -56,14 +56,16 @@ def _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
     tau = delta * V
     s = math.sqrt(delta * q)
     out = np.zeros(6)
-    for y in (1.0, -1.0):
-        weight = rho if y > 0 else 1.0 - rho
+    same = b == 0.0  # both classes then see the same field m + sξ: integrate once, with weight 1
+    for k in range(1 if same else 2):
+        y = 1.0 if k == 0 else -1.0
+        weight = 1.0 if same else (rho if y > 0 else 1.0 - rho)
         eg, eg2, e1, el, dg = class_moments(kind, param, m + y * b, s, tau, x_ref, w_ref, xi_cuts, p_cuts)
         out[0] += weight * eg
         out[1] += weight * eg2
         out[2] += weight * e1
         out[3] += weight * el
-        out[4] += weight * y * eg
+        out[4] += (2.0 * rho - 1.0) * eg if same else weight * y * eg
         out[5] += weight * dg  # d/db of y·g(m + yb + sξ) is y²·∂g/∂ω
     return out
 
@@ -100,7 +102,7 @@ def _solve_bias(kind, param, rho, m, q, V, b0, delta, x_ref, w_ref, xi_cuts, p_c
 
 @kernel
 def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, w_ref, xi_cuts, p_cuts):
-    """One application of the RS map; returns (b, m̂, q̂, V̂, m', q', V', train loss per sample)."""
+    """One application of the RS map; returns the array (b, m̂, q̂, V̂, m', q', V', train loss per sample)."""
     if learn_bias:
         b = _solve_bias(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
     mom = _moments(kind, param, rho, m, q, V, b, delta, x_ref, w_ref, xi_cuts, p_cuts)
@@ -108,7 +110,7 @@ def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, 
     qhat = alpha * delta * mom[1]
     Vhat = alpha * mom[2] / V
     k = lam + Vhat
-    return b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k, mom[3]
+    return np.array([b, mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k, mom[3]])
 
 
 def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, maxiter=5000,
@@ -150,8 +152,8 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
         out = _gm_map(kind, param, alpha, delta, lam, rho, bias, x[0], x[1], x[2], b_state[0],
                       x_ref, w_ref, XI_CUTS, P_CUTS)
         b_state[0] = out[0]
-        last.update(x=x.copy(), out=out)
-        return np.array(out[4:7])
+        last.update(x=x, out=out)  # the solver never mutates the states it passes in
+        return out[4:7]
 
     describe = f"gm erm(loss={loss}, alpha={alpha}, delta={delta}, lam={lam}, rho={rho}, bias={bias})"
     try:

@@ -20,6 +20,8 @@ secant updates can get stuck on.
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from .._numba import kernel
@@ -152,4 +154,4 @@ def _safe(F, x):
         fx = np.asarray(F(x), dtype=float)
     except (FloatingPointError, ZeroDivisionError, ValueError):
         return None
-    return fx if np.isfinite(fx).all() else None
+    return fx if math.isfinite(fx.sum()) else None  # a finite sum means finite entries (and no overflow)
