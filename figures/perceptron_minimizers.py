@@ -2,7 +2,10 @@
 sharpnesses γ versus the hinge-loss minimiser and typical solutions (error-counting references).
 
 Plotted: φ_FP(d) - ½log(1-S²), the log-fraction of the shell at distance d that solves all patterns
-(0 = completely flat).  Writes figures/data/perceptron_minimizers.csv and figures/perceptron_minimizers.png.
+(0 = completely flat).  The hinge minimiser has training errors (8.5% of patterns at α = 1), so margin-0
+solutions cannot be found too close to it: its curve dives and the RS saddle freezes (Q → 1, no saddle)
+below d ≈ 0.009 (those rows are flagged, φ = NaN).
+Writes figures/data/perceptron_minimizers.csv and figures/perceptron_minimizers.png.
 Run: python figures/perceptron_minimizers.py
 """
 

@@ -17,6 +17,7 @@ BASE = np.array([-Z_MAX, -6.0, -3.5, -1.5, 0.0, 1.5, 3.5, 6.0, Z_MAX])
 STEP_OFFSETS = np.array([-12.0, -5.0, -2.0, -0.7, 0.0, 0.7, 2.0, 5.0, 12.0])
 MAX_WIDTH = 3.0
 KINK_OFFSETS = np.array([-4.0, -1.0, 0.0, 1.0, 4.0])
+MERGE = 0.25  # merged_rule: a panel shorter than MERGE × both neighbours is absorbed into them
 
 
 @kernel
@@ -85,3 +86,72 @@ def feature_rule(center, width, x_ref, w_ref):
     cuts[:BASE.shape[0]] = BASE
     n = add_feature(cuts, BASE.shape[0], center, width, STEP_OFFSETS)
     return rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
+
+
+@kernel
+def merged_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian):
+    """Like ``plain_rule`` (``rule`` when ``gaussian``), but near-coincident cuts are merged (see
+    ``fill_rule``); allocates its output."""
+    work = np.empty(n + 2)
+    work[:n] = cuts[:n]
+    nodes = np.empty(x_ref.shape[0] * (n + 1))
+    weights = np.empty(x_ref.shape[0] * (n + 1))
+    count = fill_rule(work, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights)
+    return nodes[:count], weights[:count]
+
+
+@kernel
+def fill_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights):
+    """Composite Gauss–Legendre rule on [lo, hi] cut at ``cuts[:n]``, written into ``nodes``/``weights``
+    (capacity ``k·(n+1)``); returns the node count.  ``cuts`` needs capacity n + 2 and is overwritten.
+
+    With ``gaussian`` the weights carry the density G.  Cuts from different features (and the base grid)
+    often nearly coincide; the sliver panel between them costs a full set of nodes and resolves nothing.
+    A panel shorter than ``MERGE`` × both of its neighbours is removed by moving its two ends to their
+    midpoint (an end at ``lo``/``hi`` stays put), which changes each neighbour's length by at most
+    ``MERGE/2`` of it.  No allocation: this runs once per outer node of the 2-D integrals.
+    """
+    m = 0
+    for i in range(n):
+        v = cuts[i]
+        if lo < v < hi:
+            cuts[m] = v
+            m += 1
+    cuts[m] = lo
+    cuts[m + 1] = hi
+    m += 2
+    for i in range(1, m):  # insertion sort (a few dozen entries)
+        v = cuts[i]
+        j = i - 1
+        while j >= 0 and cuts[j] > v:
+            cuts[j + 1] = cuts[j]
+            j -= 1
+        cuts[j + 1] = v
+    k = 1
+    for i in range(1, m):
+        v = cuts[i]
+        gap = v - cuts[k - 1]
+        if gap <= 1e-12 * (1.0 + abs(v)):        # duplicate
+            continue
+        prev = cuts[k - 1] - cuts[k - 2] if k >= 2 else np.inf
+        nxt = cuts[i + 1] - v if i + 1 < m else np.inf
+        if gap < MERGE * prev and gap < MERGE * nxt:
+            if k == 1:            # cuts[0] is lo: drop the interior cut v
+                continue
+            if i == m - 1:        # v is hi: move the previous cut onto it
+                cuts[k - 1] = v
+                continue
+            cuts[k - 1] = 0.5 * (cuts[k - 1] + v)
+            continue
+        cuts[k] = v
+        k += 1
+    kk = x_ref.shape[0]
+    for j in range(k - 1):
+        a = cuts[j]
+        half = 0.5 * (cuts[j + 1] - a)
+        mid = a + half
+        for i in range(kk):
+            z = mid + half * x_ref[i]
+            nodes[j * kk + i] = z
+            weights[j * kk + i] = half * w_ref[i] * (G(z) if gaussian else 1.0)
+    return kk * (k - 1)

@@ -25,12 +25,14 @@ from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
 from ..saddle_point.losses import CROSS_ENTROPY, HINGE, loss_code, loss_d1, loss_value, prox
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.special import GH, H, log_H
-from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, plain_rule, rule
+from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, rule
+from ._solve import robust_fixed_point
 from .gardner import spherical_capacity
 
 NODES = 16
 MIN_LOSSES = ("hinge", "cross_entropy", "logistic", "square")
 U_POINTS = np.array([-4.0, -1.0, 0.0, 1.0, 4.0])
+T_FROZEN = 20.0  # t = -log(1 - Q) beyond this (1 - Q < 2e-9): the constrained copies froze
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,10 @@ class MinimizerFPResult:
 
 @kernel
 def z_rule(kind, param, chi, x_ref, w_ref):
-    cuts = np.empty(BASE.shape[0] + 2 * KINK_OFFSETS.shape[0] + U_POINTS.shape[0])
+    cuts = np.empty(BASE.shape[0] + 2 * KINK_OFFSETS.shape[0] + U_POINTS.shape[0] + 1)
     cuts[:BASE.shape[0]] = BASE
-    n = BASE.shape[0]
+    cuts[BASE.shape[0]] = chi * loss_d1(kind, 0.0, param)  # z where u* crosses 0 (training-error step)
+    n = BASE.shape[0] + 1
     if kind == HINGE:
         n = add_feature(cuts, n, param - chi, 0.02, KINK_OFFSETS)
         n = add_feature(cuts, n, param, 0.02, KINK_OFFSETS)
@@ -177,36 +180,53 @@ def franz_parisi_minimizer(loss, alpha, d, kappa=0.0, weights="spherical", *, st
     chi = reference_chi(loss, alpha, **loss_params)
     S = 1.0 - 2.0 * d
     x_ref, w_ref = gauss_legendre(NODES)
-    x0 = np.array([start.Q, start.delta]) if start is not None and S * S < start.Q < 1 else np.array([S * S + 0.5 * (1 - S * S), S])
+    # state (t, δ) with t = -log(1 - Q): the residual is relative in 1 - Q, and Q → 1 (no saddle: the copies
+    # freeze, e.g. around a minimiser with training errors at small d) cannot pass for convergence
+    t_min = -math.log1p(-S * S)            # Q > S²
+    cold = np.array([-math.log(0.5 * (1 - S * S)), S])
+    x0 = np.array([-math.log1p(-start.Q), start.delta]) if start is not None and S * S < start.Q < 1 else cold
 
     def F(x):
-        Q, delta = x
-        if not (S * S < Q < 1.0):
+        t, delta = x
+        if not (t_min < t < T_FROZEN):
             return np.full(2, np.nan)
+        Q = -math.expm1(-t)
         e = min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref)
         r = alpha * e[1]
-        return np.array([(2 * S * delta - delta * delta + r) / (1 + r), S - alpha * math.sqrt(1 - Q) * e[2]])
+        # 1 - Q' = (1 - 2Sδ + δ²)/(1 + r) = ((δ - S)² + 1 - S²)/(1 + r), no cancellation
+        return np.array([math.log1p(r) - math.log((delta - S) ** 2 + 1.0 - S * S),
+                         S - alpha * math.sqrt(1 - Q) * e[2]])
 
     describe = f"franz_parisi_minimizer({loss}, alpha={alpha}, d={d}, kappa={kappa})"
     make = lambda x, c, it, res: _result(loss, kind, param, alpha, d, kappa, S, chi, x, c, it, res, x_ref, w_ref)
-    try:
-        try:
-            fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, strict=strict, describe=describe)
-        except ConvergenceError:  # Anderson can leave the domain Q > S²: retry with damped steps
-            fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, strict=strict, describe=describe,
-                                   method="damped", damping=0.5)
+    frozen = lambda x: x[0] > T_FROZEN - 2.0
+    try:  # Anderson from the warm and the cold start, then on the Newton-preconditioned map
+        fp = robust_fixed_point(F, x0, cold, tol=tol, maxiter=maxiter, damping=0.0, method="anderson",
+                                strict=True, describe=describe, frozen=frozen)
     except ConvergenceError as err:
-        if err.state is not None:
+        failure = err
+        if err.state is None or not frozen(err.state):  # Anderson can leave the domain: damped steps
             try:
-                err.state = make(err.state, False, err.iterations, err.residual)
-            except Exception:  # noqa: BLE001
-                pass
-        raise
+                fp, failure = solve_fixed_point(F, cold, tol=tol, maxiter=maxiter, strict=True, describe=describe,
+                                                method="damped", damping=0.5), None
+            except ConvergenceError as err2:
+                failure = err if err.state is not None and frozen(err.state) else err2
+        if failure is not None:
+            if failure.state is not None and frozen(failure.state):
+                failure.args = (f"{describe}: no replica-symmetric saddle with Q < 1 — the constrained copies "
+                                f"freeze (Q → 1); the RS branch ends at a larger d",)
+            if failure.state is None:
+                raise failure
+            result = make(failure.state, False, failure.iterations, failure.residual)
+            if strict:
+                failure.state = result
+                raise failure
+            return result
     return make(fp.x, fp.converged, fp.iterations, fp.residual)
 
 
 def _result(loss, kind, param, alpha, d, kappa, S, chi, x, converged, iterations, residual, x_ref, w_ref):
-    Q, delta = (float(v) for v in x)
+    Q, delta = -math.expm1(-float(x[0])), float(x[1])
     e = min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref)
     phi = 0.5 * math.log1p(-Q) + (Q - 2 * S * delta + delta ** 2) / (2 * (1 - Q)) + alpha * e[0]
     dphi = -delta / (1 - Q) + alpha * e[3]
@@ -217,18 +237,35 @@ def _result(loss, kind, param, alpha, d, kappa, S, chi, x, converged, iterations
 
 
 def franz_parisi_minimizer_curve(loss, alpha, ds, kappa=0.0, **options):
-    """:func:`franz_parisi_minimizer` over ``ds`` (descending order recommended), warm-started."""
-    from ..saddle_point.continuation import sweep
-    options.setdefault("strict", False)
+    """:func:`franz_parisi_minimizer` over ``ds`` (descending order recommended), warm-started.
 
-    def solve(v, s):
+    Once the saddle froze (Q → 1: no RS saddle, e.g. the counted solutions cannot be found that close to a
+    minimiser that has training errors) at some d while d decreases, the smaller d are reported frozen
+    (``converged=False``, Q = 1, φ = NaN) without solving.  Returns a ``Sweep`` (forward branch).
+    """
+    from dataclasses import replace
+
+    from ..saddle_point.continuation import Sweep
+    options.setdefault("strict", False)
+    ds = [float(v) for v in ds]
+    results, start, frozen = [], None, None
+    for i, v in enumerate(ds):
+        if frozen is not None and i > 0 and v < ds[i - 1] and v < frozen.d:
+            results.append(replace(frozen, d=v, S=1.0 - 2.0 * v, iterations=0))
+            continue
         try:
-            return franz_parisi_minimizer(loss, alpha, float(v), kappa, start=s, **options)
+            r = franz_parisi_minimizer(loss, alpha, v, kappa, start=start, **options)
         except ConvergenceError as err:  # keep the point, flagged
-            if isinstance(err.state, MinimizerFPResult):
-                return err.state
-            raise
-    return sweep(solve, [float(v) for v in ds], direction="forward")
+            if not isinstance(err.state, MinimizerFPResult):
+                raise
+            r = err.state
+        if r.converged:
+            start = r
+        elif 1.0 - r.Q < 1e-7:  # the copies froze
+            r = replace(r, Q=1.0, phi=math.nan)
+            frozen = r if frozen is None or v > frozen.d else frozen
+        results.append(r)
+    return Sweep(values=tuple(ds), forward=tuple(results))
 
 
 def stabilities(loss, alpha, z, **loss_params):
@@ -236,3 +273,21 @@ def stabilities(loss, alpha, z, **loss_params):
     kind, param = _loss(loss, loss_params)
     chi = reference_chi(loss, alpha, **loss_params)
     return np.array([prox(kind, float(v), chi, param)[0] for v in np.ravel(z)]).reshape(np.shape(z))
+
+
+def stability_cdf(loss, alpha, t, **loss_params):
+    """Predicted CDF of the training stabilities, ``P(u* ≤ t)`` (right-continuous).
+
+    ``u*(z) = prox_{χℓ}(z)`` is nondecreasing in z, and ``u* = t`` exactly for the cavity field
+    ``z(t) = t + χℓ'(t)``: ``P(u* ≤ t) = Φ(z(t))``.  Hinge (margin m): ``Φ(t - χ)`` for t < m and ``Φ(t)``
+    for t ≥ m — the jump ``Φ(m) - Φ(m - χ)`` is the fraction of patterns exactly at the margin.
+    """
+    from ..saddle_point.special import Phi
+    kind, param = _loss(loss, loss_params)
+    chi = reference_chi(loss, alpha, **loss_params)
+
+    def one(v):
+        if kind == HINGE:
+            return Phi(v - chi) if v < param else Phi(v)
+        return Phi(v + chi * loss_d1(kind, v, param))
+    return np.array([one(float(v)) for v in np.ravel(t)]).reshape(np.shape(t))

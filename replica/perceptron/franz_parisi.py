@@ -18,19 +18,23 @@ equations (docs/perceptron.md): spherical ``Q = (K + r)/(1 + r)``, ``r = αE[W G
 ``s0 = q0S - α(1-q0)²(1-Q)∂G_E/∂s0``; binary ``Q̂ = -2α∂_Q G_E``, ``ŝ0 = -α∂_{s0}G_E``,
 ``∂_{ŝ1}G_S = S`` (solved for ŝ1), ``Q = 1 - 2∂_{Q̂}G_S``, ``s0 = -∂_{ŝ0}G_S``.
 ``dphi_dS`` is the explicit S-derivative at the saddle (= dφ/dS by stationarity).
+
+Binary, κ̃ = κ: the RS saddle exists only above a d_c(α) (≈ 1.9e-3 at α = 0.7), where the constrained
+copies freeze (1 - Q → 0, φ → -∞); below it :func:`franz_parisi` reports non-convergence ("freeze").
+All of that lies where φ < 0, i.e. where there are no solutions w.h.p. and the RS value is formal.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._numba import kernel
-from ..saddle_point.continuation import sweep
-from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.continuation import Sweep
+from ..saddle_point.fixed_point import ConvergenceError
 from ..saddle_point.quadrature import gauss_legendre
-from ..saddle_point.special import log_2cosh
-from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, rule
+from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, fill_rule, merged_rule
+from ._solve import robust_fixed_point
 from .fp_energetic import fp_energetic
 from .gardner import WEIGHTS, gardner, kappa_max, spherical_capacity
 
@@ -62,81 +66,113 @@ class FPResult:
 
 
 # ----------------------------------------------------------------------------- binary entropic term
+ENT_KINK_OFFSETS = np.array([-20.0, -8.0, -3.0, -1.0, 0.0, 1.0, 3.0, 8.0, 20.0])
+HALF_BASE = np.array([0.0, 1.5, 3.5, 6.0, Z_MAX])
+
+
+@kernel
+def _tanh_sech2(x):
+    """``(tanh x, sech² x, e^{-2|x|})`` from one exponential, without cancellation."""
+    e = math.exp(-2.0 * abs(x))
+    t = (1.0 - e) / (1.0 + e)
+    return t if x >= 0.0 else -t, 4.0 * e / ((1.0 + e) * (1.0 + e)), e
+
+
 @kernel
 def fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref):
-    """``(G_S, ∂G_S/∂ŝ1, ∂²G_S/∂ŝ1², Q = 1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S)``."""
+    """``(G_S, ∂G_S/∂ŝ1, ∂²G_S/∂ŝ1², Q = 1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S, ∂³G_S/∂ŝ1³)``; ``∂²G_S/∂ŝ1² = 1 - Q``.
+
+    The integrand is even under ``(z0, η) → (-z0, -η)`` (t0, m0 and h change sign, ± branches swap), so
+    z0 runs over [0, Z_MAX] with doubled weights.  The η rule is cut at the two kinks of
+    ``log 2cosh(h ± Δ)`` (width 1/√(Q̂ - ŝ0²/q̂0)), graded out to 20 widths where ``log1p(e^{-2|x|})``,
+    ``sech²`` and ``1 - |tanh|`` have decayed to 1e-17.
+    """
+    return _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, True)
+
+
+@kernel
+def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
+    """``fp_entropic_binary``; G_S (the only output that needs logarithms) is left at 0 unless ``with_gs``."""
     sq = math.sqrt(qhat0)
     coef = shat0 / sq
     v = max(Qhat - shat0 * shat0 / qhat0, 0.0)
     sv = math.sqrt(v)
     delta = shat1 - shat0
-    znodes, zweights = rule_feature2(0.0, 1.0 / max(sq, 1e-3), 0.0, 1.0, x_ref, w_ref)
-    gs = d1 = d2 = Qn = s0n = 0.0
+    zc = np.empty(HALF_BASE.shape[0] + 2 * KINK_OFFSETS.shape[0] + 2)
+    zc[:HALF_BASE.shape[0]] = HALF_BASE
+    n = add_feature(zc, HALF_BASE.shape[0], 0.0, 1.0 / max(sq, 1e-3), KINK_OFFSETS)
+    n = add_feature(zc, n, 0.0, 1.0, KINK_OFFSETS)
+    znodes, zweights = merged_rule(zc, n, 0.0, Z_MAX, x_ref, w_ref, True)
+    ec = np.empty(BASE.shape[0] + 2 * ENT_KINK_OFFSETS.shape[0] + 2)
+    enodes = np.empty(x_ref.shape[0] * ec.shape[0])
+    eweights = np.empty(x_ref.shape[0] * ec.shape[0])
+    gs = d1 = d2 = d3 = Qn = s0n = 0.0
     for i in range(znodes.shape[0]):
         z0 = znodes[i]
         t0 = math.tanh(sq * z0)
         pp, pm = 0.5 * (1.0 + t0), 0.5 * (1.0 - t0)
         m0 = coef * z0
         if sv > 0.0:
-            enodes, eweights = rule_feature2((-delta - m0) / sv, 1.0 / sv, (delta - m0) / sv, 1.0 / sv,
-                                             x_ref, w_ref)
+            ec[:BASE.shape[0]] = BASE
+            m = add_feature(ec, BASE.shape[0], (-delta - m0) / sv, 1.0 / sv, ENT_KINK_OFFSETS)
+            m = add_feature(ec, m, (delta - m0) / sv, 1.0 / sv, ENT_KINK_OFFSETS)
+            count = fill_rule(ec, m, -Z_MAX, Z_MAX, x_ref, w_ref, True, enodes, eweights)
         else:
-            enodes, eweights = np.zeros(1), np.ones(1)
-        a_gs = a_d1 = a_d2 = a_Q = a_Mz = a_Mp = 0.0
-        for j in range(enodes.shape[0]):
+            enodes[0], eweights[0], count = 0.0, 1.0, 1
+        a_gs = a_d1 = a_d2 = a_d3 = a_Q = a_Mz = 0.0
+        for j in range(count):
             h = m0 + sv * enodes[j]
-            tp = math.tanh(h + delta)
-            tm = math.tanh(h - delta)
+            tp, sp, ep = _tanh_sech2(h + delta)
+            tm, sm, em = _tanh_sech2(h - delta)
             w = eweights[j]
-            a_gs += w * (pp * log_2cosh(h + delta) + pm * log_2cosh(h - delta))
+            if with_gs:  # log 2cosh x = |x| + log1p(e^{-2|x|})
+                a_gs += w * (pp * (abs(h + delta) + math.log1p(ep)) + pm * (abs(h - delta) + math.log1p(em)))
             a_d1 += w * (pp * tp - pm * tm)
-            sec = pp * (1.0 - tp * tp) + pm * (1.0 - tm * tm)
-            a_d2 += w * sec
+            a_d2 += w * (pp * sp + pm * sm)
+            a_d3 += w * (pm * tm * sm - pp * tp * sp)
             a_Q += w * (pp * tp * tp + pm * tm * tm)
             a_Mz += w * (pp * tp + pm * tm)
-            a_Mp += w * sec
-        zw = zweights[i]
+        zw = 2.0 * zweights[i]
         gs += zw * a_gs
         d1 += zw * a_d1
         d2 += zw * a_d2
+        d3 += zw * 2.0 * a_d3
         Qn += zw * a_Q
-        # ∂_{ŝ0}G_S = E[M z0]/√q̂0 - (ŝ0/q̂0)E[M'] - E[M_diff]   (Stein in η for the variance term)
-        s0n += zw * (a_Mz * z0 / sq - shat0 / qhat0 * a_Mp - a_d1)
-    return gs, d1, d2, Qn, -s0n
-
-
-@kernel
-def rule_feature2(c1, w1, c2, w2, x_ref, w_ref):
-    cuts = np.empty(BASE.shape[0] + 2 * KINK_OFFSETS.shape[0])
-    cuts[:BASE.shape[0]] = BASE
-    n = add_feature(cuts, BASE.shape[0], c1, w1, KINK_OFFSETS)
-    n = add_feature(cuts, n, c2, w2, KINK_OFFSETS)
-    return rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
+        # ∂_{ŝ0}G_S = E[M z0]/√q̂0 - (ŝ0/q̂0)E[M'] - E[M_diff]   (Stein in η for the variance term; M' = sech² mix)
+        s0n += zw * (a_Mz * z0 / sq - shat0 / qhat0 * a_d2 - a_d1)
+    return gs, d1, d2, Qn, -s0n, d3
 
 
 @kernel
 def solve_shat1(qhat0, Qhat, shat0, S, guess, x_ref, w_ref):
-    """Root of ``∂_{ŝ1}G_S(ŝ1) = S`` (increasing in ŝ1): Newton safeguarded by bisection."""
-    lo, hi = guess - 1.0, guess + 1.0
-    while fp_entropic_binary(qhat0, Qhat, shat0, lo, x_ref, w_ref)[1] > S:
-        lo -= 2.0 * (hi - lo)
-    while fp_entropic_binary(qhat0, Qhat, shat0, hi, x_ref, w_ref)[1] < S:
-        hi += 2.0 * (hi - lo)
-    x = min(max(guess, lo), hi)
-    for _ in range(100):
-        out = fp_entropic_binary(qhat0, Qhat, shat0, x, x_ref, w_ref)
+    """Root of ``∂_{ŝ1}G_S(ŝ1) = S`` (increasing in ŝ1, slope 1 - Q > 0).
+
+    Halley steps (the third derivative comes with the integrals) safeguarded by bisection, the bracket grown
+    from ``guess`` as the signs come in.  Returns ``(ŝ1, outputs of fp_entropic_binary at ŝ1)``: the last
+    evaluation is the answer, so a warm-started call costs about two evaluations.  G_S itself is not
+    computed (outputs[0] = 0): the result calls ``fp_entropic_binary`` once at the solution.
+    """
+    lo, hi = -np.inf, np.inf
+    x = guess
+    for _ in range(200):
+        out = _entropic(qhat0, Qhat, shat0, x, x_ref, w_ref, False)
         f = out[1] - S
+        if abs(f) <= 1e-13 or hi - lo <= 1e-14 * (1.0 + abs(x)):
+            return x, out
         if f > 0.0:
             hi = x
         else:
             lo = x
-        new = x - f / out[2] if out[2] > 0.0 else 0.5 * (lo + hi)
+        d2, d3 = out[2], out[5]
+        denom = d2 - 0.5 * f * d3 / d2 if d2 > 0.0 else 0.0
+        step = -f / denom if denom > 0.5 * d2 > 0.0 else (-f / d2 if d2 > 0.0 else -np.sign(f))
+        if abs(step) > 1.0 + abs(x):
+            step = np.sign(step) * (1.0 + abs(x))
+        new = x + step
         if not lo < new < hi:
             new = 0.5 * (lo + hi)
-        if abs(new - x) < 1e-14 * (1.0 + abs(x)) or hi - lo < 1e-14 * (1.0 + abs(x)):
-            return new
         x = new
-    return x
+    return x, _entropic(qhat0, Qhat, shat0, x, x_ref, w_ref, False)
 
 
 # ----------------------------------------------------------------------------- solver
@@ -165,12 +201,24 @@ def _reference(alpha, weights, kappa_ref):
     return ref
 
 
+# cold start: Q a fraction COLD_Q of the way from S² (unconstrained copies) to 1 (fewest iterations over a
+# grid of α, d: binary 0.3, spherical 0.5)
+COLD_Q = {"binary": 0.3, "spherical": 0.5}
+T_FROZEN = 20.0  # binary: t = -log(1 - Q) beyond this (1 - Q < 2e-9) means the constrained copies froze
+
+
 def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=None, tol=1e-10,
                  maxiter=500, damping=0.0, method="anderson", strict=True, reference=None):
     """Franz–Parisi local entropy at distance d; returns :class:`FPResult`.
 
     ``kappa_ref = "max"`` (or κ̃ ≥ κ_max up to 1e-9) selects the max-margin references (binary).
     ``start`` warm-starts (Q, s0, ŝ1) from a neighbouring FPResult.
+
+    Binary: the fixed point is iterated in ``(t, s0)`` with ``t = -log(1 - Q)``, so that the residual is
+    relative in 1 - Q and Q → 1 cannot pass for convergence; inside the map ŝ1 solves ``∂_{ŝ1}G_S = S``
+    (Halley from the previous ŝ1) and the new 1 - Q is ``∂²G_S/∂ŝ1²`` (no cancellation).  Where the
+    replica-symmetric saddle has no Q < 1 (the constrained copies freeze: t → ∞, e.g. α = 0.7,
+    κ̃ = κ = 0 below d ≈ 0.0019) the solver reports non-convergence with that reason.
     """
     if isinstance(kappa_ref, str):
         if kappa_ref != "max":
@@ -182,59 +230,106 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
     S = 1.0 - 2.0 * d
     x_ref, w_ref = gauss_legendre(NODES)
     feasible = lambda Q, s0: Q < 1.0 and s0 * s0 < Q * q0 and (S - s0) ** 2 < (1 - q0) * (Q - s0 * s0 / q0)
-    if start is not None and feasible(start.Q, start.s0) and start.weights == weights:
-        x0 = np.array([start.Q, start.s0])
-        shat1 = [start.shat1 if np.isfinite(start.shat1) else math.atanh(S)]
-    else:
-        # unconstrained copies at overlap S sit at (Q, s0) = (S², q0S) on the boundary a = 0: step inside
-        x0 = np.array([S * S + 0.5 * (1.0 - S * S), q0 * S])
-        shat1 = [math.atanh(S)]
-    state = {}
+    binary = weights == "binary"
+    # cold start: unconstrained copies at overlap S sit at (Q, s0) = (S², q0S) on the boundary a = 0: step inside
+    Q0, s00, shat10 = S * S + COLD_Q[weights] * (1.0 - S * S), q0 * S, math.atanh(S)
+    cold = np.array([-math.log1p(-Q0), s00]) if binary else np.array([Q0, s00])
+    x0 = cold
+    if start is not None and start.weights == weights and feasible(start.Q, start.s0):
+        x0 = np.array([-math.log1p(-start.Q), start.s0]) if binary else np.array([start.Q, start.s0])
+        if binary and np.isfinite(start.shat1):
+            shat10 = start.shat1
+    shat1 = [shat10]   # binary: ŝ1 is solved exactly inside the map, warm-started from the previous call
+    cache = {}
+
+    def evaluate(x):
+        """Energetic and entropic terms at state x (cached: the last one is reused by the result)."""
+        key = tuple(x)
+        if key not in cache:
+            cache.clear()
+            if binary:
+                t, s0 = x
+                Q = -math.expm1(-t)
+            else:
+                Q, s0 = x
+            e = fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref)
+            ent = None
+            if binary:  # Q̂ = -2α∂_Q G_E, ŝ0 = -α∂_{s0}G_E, ŝ1 from ∂_{ŝ1}G_S = S
+                Qhat, shat0 = -2.0 * alpha * e[1], -alpha * e[2]
+                shat1[0], out = solve_shat1(qhat0, Qhat, shat0, S, shat1[0], x_ref, w_ref)
+                ent = (shat1[0],) + out
+            cache[key] = (Q, s0, e, ent)
+        return cache[key]
 
     def F(x):
-        Q, s0 = x
-        if not feasible(Q, s0):
+        if binary:
+            if not (0.0 < x[0] < T_FROZEN and feasible(-math.expm1(-x[0]), x[1])):
+                return np.full(2, np.nan)
+        elif not feasible(*x):
             return np.full(2, np.nan)
-        e = fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref)
-        if weights == "spherical":
+        Q, s0, e, ent = evaluate(x)
+        if not binary:
             K = (S - s0) * (S + s0 - 2 * q0 * S) / (1 - q0) ** 2
             r = -2.0 * alpha * (1.0 - Q) * e[1]
             return np.array([(K + r) / (1.0 + r), q0 * S - alpha * (1 - q0) ** 2 * (1 - Q) * e[2]])
-        Qhat, shat0 = -2.0 * alpha * e[1], -alpha * e[2]
-        s1 = solve_shat1(qhat0, Qhat, shat0, S, shat1[0], x_ref, w_ref)
-        shat1[0] = s1
-        out = fp_entropic_binary(qhat0, Qhat, shat0, s1, x_ref, w_ref)
-        return np.array([out[3], out[4]])
+        d2, s0_new = ent[3], ent[5]
+        if not d2 > 0.0:
+            return np.full(2, np.nan)
+        return np.array([-math.log(d2), s0_new])   # 1 - Q = ∂²G_S/∂ŝ1² (no cancellation)
 
     describe = f"franz_parisi(alpha={alpha}, d={d}, weights={weights}, kappa_ref={kappa_ref}, kappa={kappa})"
-    make = lambda x, conv, it, res: _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, x, shat1[0],
-                                             conv, it, res, x_ref, w_ref)
+
+    def make(x, conv, it, res):
+        Q, s0, e, ent = evaluate(np.asarray(x, dtype=float))
+        return _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, ent[0] if binary else math.nan,
+                       e, conv, it, res, x_ref, w_ref)
+
     try:
-        fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
-                               strict=strict, describe=describe)
+        if binary:
+            def reset(x):
+                shat1[0] = shat10 if x is x0 else math.atanh(S)
+            fp = robust_fixed_point(F, x0, cold, tol=tol, maxiter=maxiter, damping=damping, method=method,
+                                    strict=strict, describe=describe, reset=reset,
+                                    frozen=lambda x: x[0] > T_FROZEN - 2.0)
+        else:
+            fp = robust_fixed_point(F, x0, cold, tol=tol, maxiter=maxiter, damping=damping, method=method,
+                                    strict=strict, describe=describe)
     except ConvergenceError as err:
         if err.state is not None:
+            frozen = binary and err.state[0] > T_FROZEN - 2.0
             try:
                 err.state = make(err.state, False, err.iterations, err.residual)
             except Exception:  # noqa: BLE001 - keep the raw state if it is out of the domain
                 pass
+            if frozen:
+                err.args = (f"{describe}: no replica-symmetric saddle with Q < 1 — the constrained copies "
+                            f"freeze (Q → 1); the RS branch ends at a larger d",)
         raise
     result = make(fp.x, fp.converged, fp.iterations, fp.residual)
-    if kappa == kappa_ref and result.phi > ref.entropy + 1e-9:
-        # φ_FP ≤ Gardner entropy is exact (Σ_d e^{Nφ_FP(d)} counts all solutions); a saddle above it is a
-        # spurious root of the near-degenerate equations (|d - d_typ| ≲ 3e-3): flag it, never return it silently
+    bound = _entropy_bound(alpha, weights, kappa, kappa_ref, ref)
+    if result.phi > bound + 1e-9:
+        # φ_FP ≤ the Gardner entropy at κ is exact, whatever κ̃ (Σ_d e^{Nφ_FP(d)} counts all κ-solutions); a
+        # saddle above it is a spurious root: flag it, never return it silently
         result = make(fp.x, False, fp.iterations, fp.residual)
         if strict:
             raise ConvergenceError(f"{describe}: spurious saddle above the Gardner entropy "
-                                   f"(phi={result.phi:.10g} > {ref.entropy:.10g})", result, fp.residual,
+                                   f"(phi={result.phi:.10g} > {bound:.10g})", result, fp.residual,
                                    fp.iterations)
     return result
 
 
-def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, x, shat1, converged, iterations, residual,
+def _entropy_bound(alpha, weights, kappa, kappa_ref, ref):
+    """Gardner entropy at the counted margin κ (+∞ where it is not defined)."""
+    if kappa == kappa_ref:
+        return ref.entropy
+    try:
+        return gardner(alpha, kappa, weights).entropy
+    except (ValueError, ConvergenceError):
+        return math.inf
+
+
+def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, shat1, e, converged, iterations, residual,
             x_ref, w_ref):
-    Q, s0 = (float(v) for v in x)
-    e = fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref)
     if weights == "spherical":
         K = (S - s0) * (S + s0 - 2 * q0 * S) / (1 - q0) ** 2
         dK_dS = (2 * S - 4 * q0 * S + 2 * q0 * s0) / (1 - q0) ** 2
@@ -245,19 +340,23 @@ def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, x, shat1, converg
         dphi = -dK_dS / (2 * (1 - Q)) + alpha * e[3]
     else:
         Qhat, shat0 = -2.0 * alpha * e[1], -alpha * e[2]
-        shat1 = solve_shat1(qhat0, Qhat, shat0, S, shat1, x_ref, w_ref)  # at the final (Q, s0)
         gs = fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref)[0]
         phi = -0.5 * Qhat * (1 - Q) + shat0 * s0 - shat1 * S + gs + alpha * e[0]
         dphi = -shat1 + alpha * e[3]
-    return FPResult(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, float(Qhat), float(shat0),
-                    float(shat1), float(phi), float(dphi), bool(converged), int(iterations), float(residual))
+    return FPResult(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, float(Q), float(s0), float(Qhat),
+                    float(shat0), float(shat1), float(phi), float(dphi), bool(converged), int(iterations),
+                    float(residual))
 
 
 def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *, direction="backward",
                        progress=None, **options):
     """:func:`franz_parisi` over the list ``ds`` with warm starts (default: from large d down to small d).
 
-    Returns a :class:`replica.saddle_point.Sweep`; non-converged points are kept, flagged.
+    Each point starts from the linear extrapolation (in log d) of the previous two converged points (from
+    the previous point alone at the start of a sweep).  Binary: once the saddle froze (Q → 1, no RS saddle;
+    see :func:`franz_parisi`) at some d while d decreases, the smaller d of that sweep are reported frozen
+    (``converged=False``, Q = 1, φ = NaN) without solving.  Returns a :class:`replica.saddle_point.Sweep`;
+    non-converged points are kept, flagged.
     """
     ds = [float(v) for v in ds]
     if isinstance(kappa_ref, str):
@@ -266,12 +365,49 @@ def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *,
         _validate(alpha, v, weights, kappa_ref, kappa)
     ref = _reference(alpha, weights, kappa_ref)
     options.setdefault("strict", False)
+    if direction not in ("forward", "backward", "both"):
+        raise ValueError(f"direction must be one of forward, backward, both; got {direction!r}")
 
-    def solve(v, s):
-        try:
-            return franz_parisi(alpha, v, weights, kappa_ref, kappa, start=s, reference=ref, **options)
-        except ConvergenceError as err:  # keep the point, flagged
-            if isinstance(err.state, FPResult):
-                return err.state
-            raise
-    return sweep(solve, ds, direction=direction, progress=progress)
+    def run(values):
+        """One sweep: warm starts, extrapolated starts, frozen skipping (state local to the sweep)."""
+        history, results, frozen = [], [], None
+        for i, v in enumerate(values):
+            descending = i > 0 and v < values[i - 1]
+            if frozen is not None and descending and v < frozen.d:
+                r = replace(frozen, d=v, S=1.0 - 2.0 * v, iterations=0)
+            else:
+                start = _extrapolate(history[-2:], v) if len(history) >= 2 else (history[-1] if history else None)
+                try:
+                    r = franz_parisi(alpha, v, weights, kappa_ref, kappa, start=start, reference=ref, **options)
+                except ConvergenceError as err:  # keep the point, flagged
+                    if not isinstance(err.state, FPResult):
+                        raise
+                    r = err.state
+                if r.converged:
+                    history.append(r)
+                elif weights == "binary" and 1.0 - r.Q < 1e-7:   # no RS saddle: the copies froze (Q → 1)
+                    r = replace(r, Q=1.0, phi=math.nan)
+                    frozen = r if frozen is None or v > frozen.d else frozen
+            results.append(r)
+            if progress is not None:
+                progress()
+        return tuple(results)
+
+    out = {}
+    if direction in ("forward", "both"):
+        out["forward"] = run(ds)
+    if direction in ("backward", "both"):
+        out["backward"] = tuple(reversed(run(ds[::-1])))
+    return Sweep(values=tuple(ds), **out)
+
+
+def _extrapolate(last2, d):
+    """Start for d from two converged neighbours: (t = -log(1-Q), s0, ŝ1) linear in log d."""
+    a, b = last2
+    u = (math.log(d) - math.log(b.d)) / (math.log(b.d) - math.log(a.d))
+    if not abs(u) <= 2.0:
+        return b
+    lin = lambda fa, fb: fb + u * (fb - fa)
+    t = lin(-math.log1p(-a.Q), -math.log1p(-b.Q))
+    shat1 = lin(a.shat1, b.shat1) if math.isfinite(b.shat1) else b.shat1
+    return replace(b, d=d, S=1.0 - 2.0 * d, Q=-math.expm1(-t), s0=lin(a.s0, b.s0), shat1=shat1)

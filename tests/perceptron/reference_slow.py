@@ -183,3 +183,47 @@ def ts_erm_square(alpha, lam, iters=3000):
             break
         m, q, V = new
     return m, q, V, math.acos(m / math.sqrt(q)) / math.pi
+
+
+def fp_binary_solve(alpha, d, kappa_ref=0.0, kappa=0.0, h=1e-4, tol=1e-9, maxiter=200):
+    """Binary FP point (THEORY §4) the slow way: plain iteration ``(Q, s0) ← F(Q, s0)`` (steps halved if
+    they leave the domain a > 0), where F takes the conjugates from central finite differences of the quad
+    G_E (Q̂ = -2α∂_Q G_E, ŝ0 = -α∂_{s0}G_E), solves ∂_{ŝ1}G_S = S for ŝ1 by brentq, and returns
+    (1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S), all derivatives of the quad G_S by central differences.
+    Returns ``((Q, s0, Q̂, ŝ0, ŝ1), φ)``."""
+    q0, qhat0, _ = gardner_binary(alpha, kappa_ref)
+    S = 1 - 2 * d
+    GE = lambda Q, s0: fp_energetic(q0, kappa_ref, kappa, S, Q, s0)
+    GS = lambda Qh, sh0, sh1: fp_entropic_binary(qhat0, Qh, sh0, sh1)
+    inside = lambda Q, s0: Q < 1 and (S - s0) ** 2 < (1 - q0) * (Q - s0 * s0 / q0)
+
+    def conjugates(Q, s0):
+        hq = h * min(1 - Q, Q - s0 * s0 / q0 - (S - s0) ** 2 / (1 - q0))
+        Qh = -2 * alpha * (GE(Q + hq, s0) - GE(Q - hq, s0)) / (2 * hq)
+        sh0 = -alpha * (GE(Q, s0 + hq) - GE(Q, s0 - hq)) / (2 * hq)
+        f = lambda sh1: (GS(Qh, sh0, sh1 + h) - GS(Qh, sh0, sh1 - h)) / (2 * h) - S
+        lo, hi = math.atanh(S) - 1.0, math.atanh(S) + 1.0
+        while f(lo) > 0:
+            lo -= 1.0
+        while f(hi) < 0:
+            hi += 1.0
+        return Qh, sh0, brentq(f, lo, hi, xtol=1e-12)
+
+    def F(Q, s0):
+        Qh, sh0, sh1 = conjugates(Q, s0)
+        Qn = 1 - 2 * (GS(Qh + h, sh0, sh1) - GS(Qh - h, sh0, sh1)) / (2 * h)
+        s0n = -(GS(Qh, sh0 + h, sh1) - GS(Qh, sh0 - h, sh1)) / (2 * h)
+        return Qn, s0n
+
+    Q, s0 = S * S + 0.5 * (1 - S * S), q0 * S
+    for _ in range(maxiter):
+        Qn, s0n = F(Q, s0)
+        step = 1.0
+        while not inside(Q + step * (Qn - Q), s0 + step * (s0n - s0)):
+            step *= 0.5
+        Q, s0, done = Q + step * (Qn - Q), s0 + step * (s0n - s0), max(abs(Qn - Q), abs(s0n - s0)) < tol
+        if done:
+            break
+    Qh, sh0, sh1 = conjugates(Q, s0)
+    phi = -0.5 * Qh * (1 - Q) + sh0 * s0 - sh1 * S + GS(Qh, sh0, sh1) + alpha * GE(Q, s0)
+    return (Q, s0, Qh, sh0, sh1), phi

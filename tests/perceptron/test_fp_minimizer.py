@@ -60,3 +60,14 @@ def test_bad_input():
         franz_parisi_minimizer("cross_entropy", 1.0, 0.1, gamma=-1.0)
     with pytest.raises(ValueError, match="^weights must be spherical"):
         franz_parisi_minimizer("logistic", 1.0, 0.1, weights="binary")
+
+
+def test_hinge_minimiser_branch_ends_by_freezing():
+    # the hinge (margin 1) minimiser at α = 1 violates a fraction Φ(-χ) = 8.5% of the patterns (margin 0), so
+    # margin-0 solutions cannot be found arbitrarily close to it: the saddle's 1 - Q → 0 at d ≈ 0.009 and
+    # below there is no RS saddle.  The old solver (absolute residual in Q) "converged" there to φ ~ -1e12.
+    from replica.saddle_point import ConvergenceError
+    r = franz_parisi_minimizer("hinge", 1.0, 0.0095, margin=1.0)
+    assert r.converged and 1 - r.Q < 1e-3 and r.phi < franz_parisi_minimizer("hinge", 1.0, 0.0113, margin=1.0).phi
+    with pytest.raises(ConvergenceError, match="freeze"):
+        franz_parisi_minimizer("hinge", 1.0, 0.008, margin=1.0)
