@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._numba import kernel
-from ..saddle_point.losses import HINGE, LOGISTIC, SQUARE, loss_code, loss_d1, loss_value, prox
+from ..saddle_point.losses import HINGE, SQUARE, loss_code, loss_d1, loss_value, prox
 from ..saddle_point.quadrature import gauss_hermite, gauss_legendre, gaussian_panels
 from ..saddle_point.special import G, H, Phi
 from .erm import ERMResult, erm

@@ -41,12 +41,12 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtr
 
+from .._sklearn import fit_or_raise
 from .problem import GMProblem
 
 __all__ = ["SimulationResult", "fit_erm", "observables", "population_error", "sample_mixture", "simulate_erm",
@@ -152,7 +152,7 @@ def fit_erm(X, y, loss, lam, bias=False):
 
         est = LogisticRegression(C=1.0 / lam, fit_intercept=bias, solver="newton-cg",
                                  tol=_LOGISTIC_TOL, max_iter=_MAX_ITER)
-        est = _fit_warn(est, A, y)
+        est = fit_or_raise(est, A, y)
         w = est.coef_[0].copy()
         b = float(est.intercept_[0]) if bias else 0.0
     elif not bias:  # hinge, no intercept: liblinear solves our objective exactly
@@ -160,7 +160,7 @@ def fit_erm(X, y, loss, lam, bias=False):
 
         est = LinearSVC(loss="hinge", C=1.0 / lam, fit_intercept=False, dual=True,
                         tol=_LIBLINEAR_TOL, max_iter=_MAX_ITER, random_state=0)
-        est = _fit_warn(est, A, y)
+        est = fit_or_raise(est, A, y)
         w = est.coef_[0].copy()
         b = 0.0
     else:  # hinge with an unpenalised intercept: libsvm (SVC), see module docstring
@@ -170,28 +170,16 @@ def fit_erm(X, y, loss, lam, bias=False):
         if 8 * n_samples**2 <= _GRAM_MAX_BYTES:
             est = SVC(kernel="precomputed", C=1.0 / lam, tol=_LIBSVM_TOL, shrinking=True,
                       cache_size=_SVC_CACHE_MB, max_iter=-1)
-            est = _fit_warn(est, A @ A.T, y)
+            est = fit_or_raise(est, A @ A.T, y)
         else:
             est = SVC(kernel="linear", C=1.0 / lam, tol=_LIBSVM_TOL, cache_size=_SVC_CACHE_MB, max_iter=-1)
-            est = _fit_warn(est, A, y)
+            est = fit_or_raise(est, A, y)
         # binary SVC: decision_function = Σ dual_coef_ K(x_sv, x) + intercept_, > 0 ⇒ classes_[1] = +1
         if est.classes_[1] != 1.0:  # pragma: no cover - classes_ is sorted, so [-1, 1]
             raise RuntimeError("unexpected class order in SVC")
         w = est.dual_coef_[0] @ A[est.support_]
         b = float(est.intercept_[0])
     return np.asarray(w, dtype=float), b
-
-
-def _fit_warn(est, A, y):
-    """Fit, turning a ConvergenceWarning into an error: a silently unconverged fit is a wrong number."""
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            return est.fit(A, y)
-        except ConvergenceWarning as exc:
-            raise RuntimeError(f"{type(est).__name__} did not converge: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------------------- observables

@@ -43,12 +43,14 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq, minimize
 from scipy.special import expit
+
+from .._sklearn import fit_or_raise
+from .fp_minimizer import _loss
 
 __all__ = ["Estimate", "MinimizerSimulation", "ERMSimulation", "sample_patterns", "minimize_on_sphere",
            "random_at_distance", "simulate_minimizer", "sample_teacher_student", "fit_ts_erm", "simulate_ts_erm",
@@ -86,18 +88,10 @@ def _check_positive(name, value):
 
 
 def _loss_param(loss, loss_params):
+    """The loss's own parameter (hinge margin, cross-entropy γ), checked as the theory checks it."""
     if loss not in MIN_LOSSES:
         raise ValueError(f"loss must be one of {', '.join(MIN_LOSSES)}; got {loss!r}")
-    names = {"hinge": "margin", "cross_entropy": "gamma"}
-    allowed = {names[loss]} if loss in names else set()
-    extra = set(loss_params) - allowed
-    if extra:
-        raise ValueError(f"loss {loss} takes {'only ' + names[loss] if allowed else 'no parameters'}; "
-                         f"got {', '.join(sorted(extra))}")
-    param = float(loss_params.get(names.get(loss, ""), {"hinge": 1.0, "cross_entropy": 1.0}.get(loss, 0.0)))
-    if loss != "logistic":
-        _check_positive(names[loss], param)
-    return param
+    return _loss(loss, loss_params)[1]
 
 
 def margin_loss(loss, h, param=0.0):
@@ -128,18 +122,6 @@ def _progress(seeds, desc, progress):
         except ImportError:  # pragma: no cover
             pass
     return seeds
-
-
-def _fit_warn(est, A, y):
-    """Fit, turning a ConvergenceWarning into an error: a silently unconverged fit is a wrong number."""
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            return est.fit(A, y)
-        except ConvergenceWarning as exc:
-            raise RuntimeError(f"{type(est).__name__} did not converge: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------------------- minimisers
@@ -195,7 +177,7 @@ def _hinge_on_sphere(A, margin):
     def fit(log_c):
         est = LinearSVC(loss="hinge", C=math.exp(log_c), fit_intercept=False, dual=True, tol=_LIBLINEAR_TOL,
                         max_iter=_MAX_ITER, random_state=0)
-        return _fit_warn(est, X, y).coef_[0].copy()
+        return fit_or_raise(est, X, y).coef_[0].copy()
 
     excess = lambda log_c: float(np.sum(fit(log_c) ** 2)) / n - 1.0
     lo, hi = -2.0, 2.0
@@ -317,11 +299,11 @@ def fit_ts_erm(X, y, loss, lam):
         from sklearn.linear_model import LogisticRegression
         est = LogisticRegression(C=1.0 / lam, fit_intercept=False, solver="newton-cg", tol=_LOGISTIC_TOL,
                                  max_iter=_MAX_ITER)
-        return _fit_warn(est, A, y).coef_[0].copy()
+        return fit_or_raise(est, A, y).coef_[0].copy()
     from sklearn.svm import LinearSVC  # ½‖w‖² + C Σ max(0, 1 - y w·a) = C × our objective
     est = LinearSVC(loss="hinge", C=1.0 / lam, fit_intercept=False, dual=True, tol=_LIBLINEAR_TOL,
                     max_iter=_MAX_ITER, random_state=0)
-    return _fit_warn(est, A, y).coef_[0].copy()
+    return fit_or_raise(est, A, y).coef_[0].copy()
 
 
 @dataclass(frozen=True)

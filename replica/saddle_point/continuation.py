@@ -9,8 +9,6 @@ values where the two branches differ instead of hiding one of them.
 
 from dataclasses import dataclass
 
-import numpy as np
-
 DIRECTIONS = ("forward", "backward", "both")
 
 

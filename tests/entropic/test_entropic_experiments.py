@@ -3,7 +3,6 @@
 import argparse
 import math
 
-import numpy as np
 import pytest
 
 from replica.entropic import experiments as ex

@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-import pytest
 from scipy.stats import norm
 
 from replica.entropic import LinearClassifier, OneHiddenLayer, local_energy
