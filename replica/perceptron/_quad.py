@@ -10,6 +10,7 @@ nodes/weights with the Gaussian density folded into the weights.
 import numpy as np
 
 from .._numba import kernel
+from ..saddle_point.quadrature import legendre_panels
 from ..saddle_point.special import G
 
 Z_MAX = 9.0  # Gaussian mass beyond |z| > 9 is 2e-19
@@ -65,17 +66,9 @@ def plain_rule(cuts, n, lo, hi, x_ref, w_ref):
             keep[k] = c[i]
             k += 1
     keep = keep[:k]
-    kk = x_ref.shape[0]
-    nodes = np.empty(kk * (k - 1))
-    weights = np.empty(kk * (k - 1))
-    for j in range(k - 1):
-        a = keep[j]
-        half = 0.5 * (keep[j + 1] - a)
-        mid = a + half
-        for i in range(kk):
-            z = mid + half * x_ref[i]
-            nodes[j * kk + i] = z
-            weights[j * kk + i] = half * w_ref[i]
+    nodes = np.empty(x_ref.shape[0] * (k - 1))
+    weights = np.empty(x_ref.shape[0] * (k - 1))
+    legendre_panels(keep, x_ref, w_ref, nodes, weights)
     return nodes, weights
 
 
@@ -145,13 +138,9 @@ def fill_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights):
             continue
         cuts[k] = v
         k += 1
-    kk = x_ref.shape[0]
-    for j in range(k - 1):
-        a = cuts[j]
-        half = 0.5 * (cuts[j + 1] - a)
-        mid = a + half
-        for i in range(kk):
-            z = mid + half * x_ref[i]
-            nodes[j * kk + i] = z
-            weights[j * kk + i] = half * w_ref[i] * (G(z) if gaussian else 1.0)
-    return kk * (k - 1)
+    count = x_ref.shape[0] * (k - 1)
+    legendre_panels(cuts[:k], x_ref, w_ref, nodes[:count], weights[:count])
+    if gaussian:
+        for i in range(count):
+            weights[i] *= G(nodes[i])
+    return count

@@ -74,12 +74,11 @@ def log_gaussian_expectation(log_f, n=80):
 
 
 @kernel
-def gaussian_panels(cuts, x_ref, w_ref, nodes, weights):
-    """Fill a composite rule for ``E_z f(z) ≈ Σ weights·f(nodes)`` over panels ``[cuts[j], cuts[j+1]]``.
+def legendre_panels(cuts, x_ref, w_ref, nodes, weights):
+    """Fill a composite Gauss–Legendre rule for ``∫ f ≈ Σ weights·f(nodes)`` over ``[cuts[j], cuts[j+1]]``.
 
-    ``x_ref, w_ref`` is a Gauss–Legendre rule on [-1, 1] (k nodes); ``cuts`` must
-    be sorted; ``nodes`` and ``weights`` have length ``k·(len(cuts)-1)``.  Each
-    weight carries the Gaussian density: ``weights = w·(b-a)/2·G(node)``.
+    ``x_ref, w_ref`` is a Gauss–Legendre rule on [-1, 1] (k nodes); ``cuts`` must be
+    sorted; ``nodes`` and ``weights`` have length ``k·(len(cuts)-1)``.
     """
     k = x_ref.shape[0]
     for j in range(cuts.shape[0] - 1):
@@ -87,6 +86,13 @@ def gaussian_panels(cuts, x_ref, w_ref, nodes, weights):
         half = 0.5 * (cuts[j + 1] - a)
         mid = a + half
         for i in range(k):
-            z = mid + half * x_ref[i]
-            nodes[j * k + i] = z
-            weights[j * k + i] = half * w_ref[i] * G(z)
+            nodes[j * k + i] = mid + half * x_ref[i]
+            weights[j * k + i] = half * w_ref[i]
+
+
+@kernel
+def gaussian_panels(cuts, x_ref, w_ref, nodes, weights):
+    """:func:`legendre_panels` for ``E_z f(z) ≈ Σ weights·f(nodes)``: each weight carries ``G(node)``."""
+    legendre_panels(cuts, x_ref, w_ref, nodes, weights)
+    for i in range(nodes.shape[0]):
+        weights[i] *= G(nodes[i])
