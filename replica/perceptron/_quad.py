@@ -38,38 +38,9 @@ def add_feature(cuts, n, center, width, offsets):
 
 @kernel
 def rule(cuts, n, lo, hi, x_ref, w_ref):
-    """Gaussian-weighted composite rule on [lo, hi] from the first n cut points (clipped, sorted)."""
-    nodes, weights = plain_rule(cuts, n, lo, hi, x_ref, w_ref)
-    for i in range(nodes.shape[0]):
-        weights[i] *= G(nodes[i])
-    return nodes, weights
-
-
-@kernel
-def plain_rule(cuts, n, lo, hi, x_ref, w_ref):
-    """Composite Gauss–Legendre rule (Lebesgue measure) on [lo, hi] cut at the first n points."""
-    c = np.empty(n + 2)
-    m = 0
-    for i in range(n):
-        v = cuts[i]
-        if lo < v < hi:
-            c[m] = v
-            m += 1
-    c[m] = lo
-    c[m + 1] = hi
-    c = np.sort(c[:m + 2])
-    # drop near-duplicates
-    keep = np.empty(c.shape[0])
-    k = 0
-    for i in range(c.shape[0]):
-        if k == 0 or c[i] - keep[k - 1] > 1e-12 * (1.0 + abs(c[i])):
-            keep[k] = c[i]
-            k += 1
-    keep = keep[:k]
-    nodes = np.empty(x_ref.shape[0] * (k - 1))
-    weights = np.empty(x_ref.shape[0] * (k - 1))
-    legendre_panels(keep, x_ref, w_ref, nodes, weights)
-    return nodes, weights
+    """Gaussian-weighted composite rule on [lo, hi] from the first n cut points (clipped, sorted,
+    exact duplicates dropped); allocates its output."""
+    return _allocated_rule(cuts, n, lo, hi, x_ref, w_ref, True, 0.0)
 
 
 @kernel
@@ -83,13 +54,18 @@ def feature_rule(center, width, x_ref, w_ref):
 
 @kernel
 def merged_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian):
-    """Like ``plain_rule`` (``rule`` when ``gaussian``), but near-coincident cuts are merged (see
+    """Like ``rule`` (Lebesgue measure unless ``gaussian``), but near-coincident cuts are merged (see
     ``fill_rule``); allocates its output."""
+    return _allocated_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, MERGE)
+
+
+@kernel
+def _allocated_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, merge):
     work = np.empty(n + 2)
     work[:n] = cuts[:n]
     nodes = np.empty(x_ref.shape[0] * (n + 1))
     weights = np.empty(x_ref.shape[0] * (n + 1))
-    count = fill_rule(work, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights)
+    count = _fill(work, n, lo, hi, x_ref, w_ref, gaussian, merge, nodes, weights)
     return nodes[:count], weights[:count]
 
 
@@ -104,6 +80,12 @@ def fill_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights):
     midpoint (an end at ``lo``/``hi`` stays put), which changes each neighbour's length by at most
     ``MERGE/2`` of it.  No allocation: this runs once per outer node of the 2-D integrals.
     """
+    return _fill(cuts, n, lo, hi, x_ref, w_ref, gaussian, MERGE, nodes, weights)
+
+
+@kernel
+def _fill(cuts, n, lo, hi, x_ref, w_ref, gaussian, merge, nodes, weights):
+    """:func:`fill_rule` with the merge threshold as an argument (0: only exact duplicates are dropped)."""
     m = 0
     for i in range(n):
         v = cuts[i]
@@ -128,7 +110,7 @@ def fill_rule(cuts, n, lo, hi, x_ref, w_ref, gaussian, nodes, weights):
             continue
         prev = cuts[k - 1] - cuts[k - 2] if k >= 2 else np.inf
         nxt = cuts[i + 1] - v if i + 1 < m else np.inf
-        if gap < MERGE * prev and gap < MERGE * nxt:
+        if gap < merge * prev and gap < merge * nxt:
             if k == 1:            # cuts[0] is lo: drop the interior cut v
                 continue
             if i == m - 1:        # v is hi: move the previous cut onto it
