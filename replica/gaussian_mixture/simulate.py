@@ -40,13 +40,12 @@ hinge without bias ≤ 2e-8, hinge with bias ≤ 5e-7.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtr
 
-from .._sklearn import fit_or_raise
+from .._simulation import fit_or_raise, over_seeds, sizes_and_seeds
 from .problem import GMProblem
 
 __all__ = ["SimulationResult", "fit_erm", "observables", "population_error", "sample_mixture", "simulate_erm",
@@ -268,26 +267,8 @@ def simulate_erm(loss, alpha, delta, lam, rho=0.5, bias=False, n_features=1000, 
     _check_positive("delta", delta)
     _check_positive("lam", lam)
     _check_rho(rho)
-    n_features = int(n_features)
-    if n_features < 1:
-        raise ValueError(f"n_features must be >= 1; got {n_features}")
-    n_samples = int(round(alpha * n_features))
-    if n_samples < 2:
-        raise ValueError(f"alpha*n_features must round to at least 2 samples; got {n_samples}")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
-
-    if progress is None:
-        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
-    iterator = seeds
-    if progress:
-        try:
-            from tqdm import tqdm
-
-            iterator = tqdm(seeds, desc=f"simulate {name} α={alpha:g}", file=sys.stderr, leave=False)
-        except ImportError:  # pragma: no cover
-            pass
+    n_features, n_samples, seeds = sizes_and_seeds(alpha, n_features, seeds)
+    iterator = over_seeds(seeds, f"simulate {name} α={alpha:g}", progress)
 
     rows = {key: [] for key in OBSERVABLES}
     for seed in iterator:

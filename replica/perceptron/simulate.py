@@ -42,14 +42,13 @@ theory's ``arccos(m/√q)/π``), training error and mean training loss.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq, minimize
 from scipy.special import expit
 
-from .._sklearn import fit_or_raise
+from .._simulation import fit_or_raise, over_seeds, sizes_and_seeds
 from .fp_minimizer import _loss
 
 __all__ = ["Estimate", "MinimizerSimulation", "ERMSimulation", "sample_patterns", "minimize_on_sphere",
@@ -110,18 +109,6 @@ def _margin_loss_d1(loss, h, param):
     if loss == "logistic":
         return -expit(-h)
     return -expit(-2.0 * param * h)  # cross-entropy
-
-
-def _progress(seeds, desc, progress):
-    if progress is None:
-        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
-    if progress:
-        try:
-            from tqdm import tqdm
-            return tqdm(seeds, desc=desc, file=sys.stderr, leave=False)
-        except ImportError:  # pragma: no cover
-            pass
-    return seeds
 
 
 # ----------------------------------------------------------------------------------------- minimisers
@@ -233,19 +220,13 @@ def simulate_minimizer(loss, alpha, *, n_features=1000, seeds=range(10), thresho
     """Find the sphere minimiser on independent pattern sets (one per seed) and measure its observables."""
     param = _loss_param(loss, loss_params)
     _check_positive("alpha", alpha)
-    n_features = int(n_features)
-    n_samples = int(round(alpha * n_features))
-    if n_samples < 2:
-        raise ValueError(f"alpha*n_features must round to at least 2 samples; got {n_samples}")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
+    n_features, n_samples, seeds = sizes_and_seeds(alpha, n_features, seeds)
     for d in ds:
         if not 0 < d < 0.5:
             raise ValueError(f"d must be in (0, 0.5); got {d}")
     thresholds, ds = tuple(float(t) for t in thresholds), tuple(float(d) for d in ds)
     rows = dict(loss=[], err=[], cdf=[], margin=[], viol=[], mu=[])
-    for seed in _progress(seeds, f"minimiser {loss} α={alpha:g}", progress):
+    for seed in over_seeds(seeds, f"minimiser {loss} α={alpha:g}", progress):
         rng = np.random.default_rng(seed)
         A = sample_patterns(n_samples, n_features, rng)
         res = minimize_on_sphere(A, loss, **loss_params)
@@ -329,13 +310,9 @@ def simulate_ts_erm(loss, alpha, lam, *, n_features=1000, seeds=range(10), progr
         raise ValueError(f"loss must be one of {', '.join(TS_LOSSES)}; got {loss!r}")
     _check_positive("alpha", alpha)
     _check_positive("lam", lam)
-    n_features = int(n_features)
-    n_samples = int(round(alpha * n_features))
-    seeds = tuple(int(s) for s in seeds)
-    if n_samples < 2 or not seeds:
-        raise ValueError("need at least 2 samples and one seed")
+    n_features, n_samples, seeds = sizes_and_seeds(alpha, n_features, seeds)
     rows = {k: [] for k in ("m", "q", "gen_error", "train_error", "train_loss")}
-    for seed in _progress(seeds, f"ts-erm {loss} α={alpha:g}", progress):
+    for seed in over_seeds(seeds, f"ts-erm {loss} α={alpha:g}", progress):
         X, y, w_star = sample_teacher_student(n_samples, n_features, np.random.default_rng(seed))
         w = fit_ts_erm(X, y, loss, lam)
         margins = y * (X @ w) / math.sqrt(n_features)
