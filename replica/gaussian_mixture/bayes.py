@@ -12,10 +12,11 @@ from scipy.optimize import minimize_scalar
 from ..saddle_point.special import G, H
 from .erm import gen_error
 from .problem import validate
+from ..saddle_point.contract import RSFlags
 
 
 @dataclass(frozen=True)
-class BayesResult:
+class BayesResult(RSFlags):
     alpha: float
     delta: float
     rho: float

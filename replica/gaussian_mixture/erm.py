@@ -27,12 +27,13 @@ from ..saddle_point.roots import safeguarded_step
 from ..saddle_point.special import H
 from .channel import XI_CUTS, P_CUTS, class_moments, train_error_class
 from .problem import GMProblem, validate
+from ..saddle_point.contract import RSFlags
 
 PANEL_NODES = 16
 
 
 @dataclass(frozen=True)
-class ERMResult(GMProblem):
+class ERMResult(GMProblem, RSFlags):
     """Fixed point of the ERM equations with its observables and convergence record."""
 
     m: float

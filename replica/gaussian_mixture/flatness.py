@@ -29,6 +29,7 @@ from .bayes import bayes_error
 from .erm import erm
 from .local_energy import energy_of
 from .local_entropy import local_entropy
+from ..saddle_point.contract import RSFlags
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class FlatnessRow:
 
 
 @dataclass(frozen=True)
-class FlatnessResult:
+class FlatnessResult(RSFlags):
     alpha: float
     delta: float
     rho: float

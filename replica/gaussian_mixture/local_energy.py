@@ -30,6 +30,7 @@ from ..saddle_point.quadrature import gauss_hermite, gauss_legendre, gaussian_pa
 from ..saddle_point.special import G, H, Phi
 from .erm import ERMResult, erm
 from .problem import GMProblem
+from ..saddle_point.contract import RSFlags
 
 PANEL_NODES = 12
 # own copies (not imported from channel.py, whose internals may change): fixed ξ cuts and the p values
@@ -41,7 +42,7 @@ STEP_CUTS = np.array([-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0
 
 
 @dataclass(frozen=True)
-class LocalEnergyResult(GMProblem):
+class LocalEnergyResult(GMProblem, RSFlags):
     """Training/test error and loss of the ERM minimiser under weight noise ``w ⊙ (1 + σz)``."""
 
     sigma: float

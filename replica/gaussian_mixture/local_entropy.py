@@ -45,6 +45,7 @@ from ..saddle_point.special import H, log_H
 from .erm import ERMResult, erm
 from .local_energy import P_CUTS, xi_rule
 from .problem import GMProblem
+from ..saddle_point.contract import RSFlags
 
 XI_NODES = 8
 Z_NODES = 8
@@ -61,7 +62,7 @@ LOG_BETA_MAX = math.log(BETA_MAX)
 
 
 @dataclass(frozen=True)
-class LocalFreeEntropyResult(GMProblem):
+class LocalFreeEntropyResult(GMProblem, RSFlags):
     """RS saddle point of Φ_β on the shell at distance d around the rescaled ERM minimiser."""
 
     d: float
@@ -83,7 +84,7 @@ class LocalFreeEntropyResult(GMProblem):
 
 
 @dataclass(frozen=True)
-class LocalEntropyResult(GMProblem):
+class LocalEntropyResult(GMProblem, RSFlags):
     """Seed's normalised local entropy Φ(d) of the rescaled ERM minimiser, with its saddle point."""
 
     d: float

@@ -28,6 +28,7 @@ from ..saddle_point.special import GH, H, log_H
 from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, rule
 from ._solve import robust_fixed_point
 from .gardner import spherical_capacity
+from ..saddle_point.contract import RSFlags
 
 NODES = 16
 MIN_LOSSES = ("hinge", "cross_entropy", "logistic", "square")
@@ -36,7 +37,7 @@ T_FROZEN = 20.0  # t = -log(1 - Q) beyond this (1 - Q < 2e-9): the constrained c
 
 
 @dataclass(frozen=True)
-class MinimizerFPResult:
+class MinimizerFPResult(RSFlags):
     loss: str
     loss_param: float
     alpha: float

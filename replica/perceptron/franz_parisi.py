@@ -37,12 +37,13 @@ from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, fill_rule, merged_rul
 from ._solve import robust_fixed_point
 from .fp_energetic import fp_energetic
 from .gardner import WEIGHTS, gardner, kappa_max, spherical_capacity
+from ..saddle_point.contract import RSFlags
 
 NODES = 8
 
 
 @dataclass(frozen=True)
-class FPResult:
+class FPResult(RSFlags):
     """Franz–Parisi saddle point at distance d (overlap S = 1 - 2d) from the reference."""
 
     alpha: float

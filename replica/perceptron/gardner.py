@@ -25,6 +25,7 @@ from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.special import GH, G, Phi, log_2cosh, log_H
 from ._quad import feature_rule
+from ..saddle_point.contract import RSFlags
 
 NODES = 12
 WEIGHTS = ("spherical", "binary")
@@ -32,7 +33,7 @@ LOG2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
-class GardnerResult:
+class GardnerResult(RSFlags):
     """Replica-symmetric Gardner volume at (α, κ)."""
 
     alpha: float

@@ -27,6 +27,7 @@ from ..saddle_point.losses import HINGE, loss_code, loss_d1, loss_value, prox
 from ..saddle_point.quadrature import gauss_hermite, gauss_legendre
 from ..saddle_point.special import GH, G, H
 from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, rule
+from ..saddle_point.contract import RSFlags
 
 NODES = 12
 P_POINTS = np.array([-8.0, -2.0, 0.0, 2.0, 8.0])
@@ -34,7 +35,7 @@ TS_LOSSES = ("square", "logistic", "hinge")
 
 
 @dataclass(frozen=True)
-class ERMResult:
+class ERMResult(RSFlags):
     """Fixed point of the teacher–student ERM equations with observables and convergence record."""
 
     loss: str
@@ -186,7 +187,7 @@ def _bayes_integral(q, nodes, weights):
 
 
 @dataclass(frozen=True)
-class BayesResult:
+class BayesResult(RSFlags):
     alpha: float
     q: float
     qhat: float

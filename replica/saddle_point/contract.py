@@ -21,6 +21,8 @@ Anything else is ``converged=False`` with ``status`` naming the first reason fou
 ``bound-violated``  a free entropy outside its rigorous bounds
 ``max-iter``        the iteration budget ran out with the residual above tol
 ``non-finite``      the map or an observable produced NaN/inf
+``invalid``         (CLI rows only) the point is outside the solver's range; the row keeps its
+                    parameters, the message goes to stderr
 ==================  ===========================================================================
 
 Physical flags, separate from convergence (a converged RS answer can be unstable or unphysical):
@@ -42,7 +44,8 @@ LEFT_DOMAIN = "left-domain"
 BOUND_VIOLATED = "bound-violated"
 MAX_ITER = "max-iter"
 NON_FINITE = "non-finite"
-STATUSES = (OK, DIVERGED, FROZEN, LEFT_DOMAIN, BOUND_VIOLATED, MAX_ITER, NON_FINITE)
+INVALID = "invalid"
+STATUSES = (OK, DIVERGED, FROZEN, LEFT_DOMAIN, BOUND_VIOLATED, MAX_ITER, NON_FINITE, INVALID)
 
 # trust-contract columns, written after every other result column in CLI rows
 FLAG_FIELDS = ("status", "replicon", "rs_stable", "entropy_negative", "frozen")
@@ -58,7 +61,7 @@ class RSFlags:
     the Nishimori line and are RS-exact: ``rs_stable=True``) or stays None (not assessed).
     """
 
-    status: str = OK
+    status: str = None
     replicon: float = math.nan
     rs_stable: bool = None
     entropy_negative: bool = False
@@ -69,9 +72,11 @@ class RSFlags:
             object.__setattr__(self, "rs_stable", bool(self.replicon < 1.0))
         elif math.isfinite(self.replicon) and self.rs_stable != (self.replicon < 1.0):
             raise ValueError(f"rs_stable={self.rs_stable} contradicts replicon={self.replicon}")
+        converged = getattr(self, "converged", self.status in (None, OK))
+        if self.status is None:  # not given: "ok" if converged, else the generic "max-iter"
+            object.__setattr__(self, "status", OK if converged else MAX_ITER)
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}; got {self.status!r}")
-        converged = getattr(self, "converged", self.status == OK)
         if bool(converged) != (self.status == OK):
             raise ValueError(f"converged={converged} contradicts status={self.status!r}")
 
