@@ -1,35 +1,88 @@
 """``python -m replica.solve <problem> [--param value|list|range ...]``.
 
 Every numeric option takes a value (``2``), a list (``1,2,4``) or a range
-(``0.5:4:8`` = 8 evenly spaced values); a sweep is the Cartesian product, with
-each point warm-started from its neighbour along the last varying option.
-``--format table|csv|json``; ``--out FILE`` writes CSV plus a JSON sidecar.
-Bad input: one line naming the parameter and what is allowed, exit status 2.
-Points that did not converge are flagged in every row and counted on stderr,
-and the exit status is then 3.
+(``0.5:4:8`` = 8 evenly spaced values, both ends included); a sweep is the
+Cartesian product, solved in product order.  The last option with more than one
+value varies fastest: when it is numeric it is the continuation axis, and each
+point is warm-started from the previous one whenever every other option is
+unchanged (as the ``*_curve`` functions do); categorical options (loss,
+weights, bias) are never continued across.
+
+Output
+------
+``--format table|csv|json`` on stdout.  JSON is a list of rows keyed by the
+parameter and result-field names, with ``null`` for NaN and ±inf (it parses
+with a strict parser).  Rows with different keys are printed with the union of
+the keys (a missing cell is empty, ``null`` in JSON); the last columns are the
+convergence record ``converged, iterations, residual`` and then the
+trust-contract flags ``status, replicon, rs_stable, entropy_negative, frozen``.
+
+``--out FILE`` writes the CSV plus a sidecar ``FILE.json`` (command line,
+package and dependency versions, seed, rows written, points in the sweep,
+whether it was complete).  The path is checked before anything is computed:
+the folder must exist and FILE must not be a folder; an existing FILE or
+FILE.json is refused unless ``--force``.  Finished rows are written as they
+arrive to a temporary ``.FILE.<random>.part`` in the same folder, which is
+renamed onto FILE (atomic ``os.replace``) at the end or on Ctrl-C, so FILE is
+never left truncated.
+
+``--max-points N`` (default 10000): a sweep of more points is refused before
+any value list is built.  ``--progress auto|on|off``: a progress bar on stderr
+(auto: for sweeps, on a terminal).
+
+Exit statuses
+-------------
+0    every point converged;
+2    bad input, nothing computed: one line on stderr naming the option and what
+     is allowed (also a bad ``--out`` path, an oversize sweep, or a single point
+     that its solver refuses);
+3    some point did not converge, or inside a sweep was refused by its solver:
+     its row is kept with ``converged=False`` and a ``status`` naming the reason
+     (``invalid`` for a refused point, whose result cells are then empty, with
+     the solver's message on stderr), the sweep goes on, and stderr counts the
+     failed points;
+130  interrupted (Ctrl-C): the rows done are printed and written to ``--out``,
+     and stderr says how many points were skipped.
 """
 
 import argparse
 import importlib
 import itertools
+import math
+import signal
 import sys
-from dataclasses import asdict
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
 
 from tqdm import tqdm
 
-from .cli.output import format_rows, warn, write_out
-from .cli.parsing import parse_values
+from .cli.output import OutFile, OutPathError, format_rows, not_converged, ordered, sidecar_meta, warn
+from .cli.parsing import count_values, parse_values
 from .cli.problems import REGISTRY
+from .saddle_point.contract import INVALID, MAX_ITER
 from .saddle_point.fixed_point import ConvergenceError
 
 PROBLEM_MODULES = ("replica.gaussian_mixture.cli", "replica.gaussian_mixture.flatness_cli",
-                   "replica.perceptron.cli", "replica.entropic.cli")
-EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 2, 3
+                   "replica.perceptron.cli", "replica.entropic.cli", "replica.perceptron.local_energy_cli",
+                   "replica.perceptron.ld_cli")
+EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+DEFAULT_MAX_POINTS = 10_000
+COMMON_OPTIONS = ("problem", "format", "out", "force", "max_points", "progress")
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a sweep: ``rows`` are the points done, ``skipped`` the points left."""
+
+    def __init__(self, rows, skipped):
+        super().__init__(f"interrupted: {len(rows)} points done, {skipped} skipped")
+        self.rows, self.skipped = rows, skipped
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +108,7 @@ def build_parser(problems):
         p = sub.add_parser(problem.name, help=problem.help, description=problem.help)
         if problem.add_arguments is not None:
             problem.add_arguments(p)
+            _defer_conversions(p)
         for param in problem.params:
             text = param.help + (f" (default {param.default})" if not param.required else "")
             if param.choices:
@@ -62,12 +116,93 @@ def build_parser(problems):
             p.add_argument(param.flag, dest=param.name, required=param.required, help=text,
                            default=None if param.required else str(param.default))
         p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-        p.add_argument("--out", help="write CSV here, plus a JSON sidecar FILE.json")
+        p.add_argument("--out", metavar="FILE",
+                       help="write CSV here (atomically), plus a JSON sidecar FILE.json; the folder must exist")
+        p.add_argument("--force", action="store_true", help="overwrite an existing --out FILE and FILE.json")
+        p.add_argument("--max-points", type=_positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
+                       help=f"refuse sweeps of more than N points (default {DEFAULT_MAX_POINTS})")
         p.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
     return parser
 
 
-def parse_param(param, text):
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+class _Deferred:
+    """The text of an option of a custom problem, converted only once the size of the sweep
+    (read off the texts by ``count_values``) has been checked against ``--max-points``."""
+
+    def __init__(self, convert, text, flag):
+        self.convert, self.text, self.flag = convert, text, flag
+
+    @property
+    def count(self):
+        return count_values(self.text)
+
+    def value(self):
+        try:
+            return self.convert(self.text)
+        except argparse.ArgumentTypeError as err:
+            raise UsageError(f"argument {self.flag}: {err}") from None
+        except (TypeError, ValueError):
+            raise UsageError(f"argument {self.flag}: invalid value {self.text!r}") from None
+
+
+def _defer_conversions(parser):
+    for action in parser._actions:
+        if action.type is not None and action.choices is None:
+            convert, flag = action.type, "/".join(action.option_strings) or action.dest
+            action.type = lambda text, convert=convert, flag=flag: _Deferred(convert, text, flag)
+
+
+def _custom_size(problem, args):
+    """Points of a custom problem's sweep: the product of the numbers of values of its options."""
+    size = 1
+    for name, value in vars(args).items():
+        if name in COMMON_OPTIONS or name in problem.not_swept:
+            continue
+        if isinstance(value, _Deferred):
+            size *= value.count
+        elif isinstance(value, (list, tuple)):
+            size *= max(len(value), 1)
+    return size
+
+
+def _convert_deferred(args):
+    for name, value in vars(args).items():
+        if isinstance(value, _Deferred):
+            setattr(args, name, value.value())
+        elif isinstance(value, list) and any(isinstance(v, _Deferred) for v in value):
+            setattr(args, name, [v.value() if isinstance(v, _Deferred) else v for v in value])
+
+
+def check_size(size, max_points):
+    if size > max_points:
+        raise UsageError(f"the sweep has {size} points, above the limit of {max_points}; "
+                         f"narrow it, or raise the limit with --max-points")
+
+
+def _count(param, text):
+    return count_values(text) if param.kind in (int, float) else text.count(",") + 1
+
+
+def parse_grid(problem, args, max_points=DEFAULT_MAX_POINTS):
+    """``({name: values}, points)``; the size is checked from the texts before any list is built."""
+    texts = {p.name: getattr(args, p.name) for p in problem.params}
+    size = math.prod(_count(p, texts[p.name]) for p in problem.params)
+    check_size(size, max_points)
+    grid = {p.name: parse_param(p, texts[p.name], limit=max_points) for p in problem.params}
+    return grid, math.prod(len(v) for v in grid.values())
+
+
+def parse_param(param, text, limit=None):
     """The list of values of one option; UsageError naming the option on bad input."""
     try:
         if param.kind is bool:
@@ -75,7 +210,7 @@ def parse_param(param, text):
         elif param.kind is str:
             values = [t.strip() for t in text.split(",")]
         else:
-            values = parse_values(text, param.kind)
+            values = parse_values(text, param.kind, limit=limit)
     except ValueError as err:
         raise UsageError(f"{param.flag}: {err}") from None
     for v in values:
@@ -95,68 +230,179 @@ def _boolean(text):
     raise ValueError(f"{text.strip()!r} is not a boolean (true/false)")
 
 
-def run(problem, grid, progress=False):
-    """Solve every point of the Cartesian product; returns the output rows."""
+def run(problem, grid, progress=False, on_row=None):
+    """Solve every point of the Cartesian product, in product order; returns the output rows.
+
+    The continuation axis is the last option with more than one value (it varies fastest), when
+    it is numeric: a point is warm-started from the last converged result when every other option
+    is unchanged.
+    A point the solver refuses (ValueError) keeps a row with its parameters, ``converged=False``
+    and ``status="invalid"``, and the sweep goes on; when it is the only point, UsageError.
+    ``on_row(row)`` is called with each finished row.  Ctrl-C raises :class:`Interrupted` with the
+    rows done.
+    """
     names = list(grid)
-    points = list(itertools.product(*grid.values()))
+    total = math.prod(len(v) for v in grid.values())
+    axis = continuation_axis(problem, grid)
+    others = [i for i in range(len(names)) if i != axis]
     rows, start, previous = [], None, None
-    with tqdm(total=len(points), disable=not progress, file=sys.stderr) as bar:
-        for point in points:
-            kwargs = dict(zip(names, point))
-            # warm start only along the last option: every other value must be unchanged
-            if previous is None or previous[:-1] != point[:-1]:
-                start = None
-            try:
-                result = problem.solve(**kwargs, start=start)
-            except ConvergenceError as err:
-                result = err.state
-                if result is None:
-                    raise
-            except ValueError as err:
-                raise UsageError(str(err)) from None
-            row = dict(kwargs)
-            row.update({k: v for k, v in asdict(result).items() if k not in row})
-            rows.append(row)
-            start = result if row.get("converged", True) else start
-            previous = point
-            bar.update()
+    try:
+        with tqdm(total=total, disable=not progress, file=sys.stderr) as bar:
+            for point in itertools.product(*grid.values()):
+                if axis is None or previous is None or any(point[i] != previous[i] for i in others):
+                    start = None
+                row, result = _solve_point(problem, dict(zip(names, point)), start, total == 1, bar)
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+                if result is not None and not not_converged(row):
+                    start = result
+                previous = point
+                bar.update()
+    except KeyboardInterrupt:
+        raise Interrupted(rows, total - len(rows)) from None
     return rows
 
 
-def _run_custom(problem, args):
+def continuation_axis(problem, grid):
+    """Index of the last option with more than one value when it is numeric, else None.
+
+    Product order varies that option fastest, so consecutive points differ only in it (until
+    another option changes); a categorical option (loss, weights, bias) is never continued across.
+    """
+    kinds = {p.name: p.kind for p in problem.params}
+    swept = [i for i, values in enumerate(grid.values()) if len(values) > 1]
+    if swept and kinds.get(list(grid)[swept[-1]], float) in (int, float):
+        return swept[-1]
+    return None
+
+
+def _solve_point(problem, kwargs, start, only, bar):
+    """``(row, result)`` of one point; ``result`` is None when the solver gave no state."""
     try:
-        return problem.run(args)
+        result = problem.solve(**kwargs, start=start)
+    except ConvergenceError as err:
+        result = err.state
+        if not is_dataclass(result):
+            bar.write(f"replica.solve: {_describe(kwargs)}: {err}", file=sys.stderr)
+            return ordered({**kwargs, "converged": False, "iterations": err.iterations,
+                            "residual": err.residual, "status": getattr(err, "status", None) or MAX_ITER}), None
+    except ValueError as err:
+        if only:
+            raise UsageError(str(err)) from None
+        bar.write(f"replica.solve: {_describe(kwargs)}: {err} (row kept with status={INVALID})", file=sys.stderr)
+        return ordered({**kwargs, "converged": False, "status": INVALID}), None
+    row = dict(kwargs)
+    row.update({k: v for k, v in asdict(result).items() if k not in row})
+    return ordered(row), result
+
+
+def _describe(kwargs):
+    return ", ".join(f"{k}={v}" for k, v in kwargs.items())
+
+
+def _run_custom(problem, args, total, on_row=None):
+    """Rows of a custom problem (``run`` returns a list or yields rows); Ctrl-C keeps the rows done."""
+    rows = []
+    try:
+        for row in problem.run(args):
+            row = ordered(row)
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
     except ValueError as err:
         raise UsageError(str(err)) from None
+    except KeyboardInterrupt:
+        raise Interrupted(rows, max(total - len(rows), 0)) from None
+    return rows
+
+
+@contextmanager
+def _ctrl_c_ignored():
+    """Ignore Ctrl-C while the output is written (so that the rows done are never lost)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    problems = load_problems()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    out, total, rows, skipped, grid = None, 0, [], None, {}
     try:
+        problems = load_problems()
         args = build_parser(problems).parse_args(argv)
         problem = problems[args.problem]
-        grid = {p.name: parse_param(p, getattr(args, p.name)) for p in problem.params}
-        if problem.run is not None:
-            rows = _run_custom(problem, args)
+        if problem.run is None:
+            grid, total = parse_grid(problem, args, args.max_points)
         else:
-            size = 1
-            for values in grid.values():
-                size *= len(values)
-            progress = args.progress == "on" or (args.progress == "auto" and size > 1 and sys.stderr.isatty())
-            rows = run(problem, grid, progress)
+            total = _custom_size(problem, args)
+            check_size(total, args.max_points)
+            _convert_deferred(args)
+        if args.out is not None:
+            try:
+                out = OutFile(args.out, args.force)
+            except OutPathError as err:
+                raise UsageError(str(err)) from None
+        progress = args.progress == "on" or (args.progress == "auto" and total > 1 and sys.stderr.isatty())
+        on_row = out.add if out is not None else None
+        try:
+            if problem.run is None:
+                rows = run(problem, grid, progress, on_row)
+            else:
+                rows = _run_custom(problem, args, total, on_row)
+        except Interrupted as stop:
+            rows, skipped = stop.rows, stop.skipped
     except UsageError as err:
+        if out is not None:
+            out.discard()
         print(f"replica.solve: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_rows(rows, args.format))
-    if args.out:
-        seed = grid.get("seed", getattr(args, "seed", None))
-        write_out(args.out, rows, ["python", "-m", "replica.solve", *argv], seed=seed)
-    failed = sum(1 for r in rows if r.get("converged") is False)
+    except KeyboardInterrupt:  # before the sweep started (imports, parsing, the --out check)
+        if out is not None:
+            out.discard()
+        print("replica.solve: interrupted before any point was solved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BaseException:  # a bug: keep what was done, then the traceback
+        if out is not None and out.written:
+            warn(f"replica.solve: the {out.written} rows done are kept in {out.part}")
+        elif out is not None:
+            out.discard()
+        raise
+    seed = grid["seed"] if "seed" in grid else getattr(args, "seed", None)
+    with _ctrl_c_ignored():
+        return _finish(args, argv, rows, total, skipped, out, seed)
+
+
+def _finish(args, argv, rows, total, skipped, out, seed):
+    """Write ``--out``, print the rows, report failures; the exit status (``skipped`` is None
+    unless the sweep was interrupted)."""
+    interrupted = skipped is not None
+    if out is not None:
+        if rows:
+            out.finish(rows, sidecar_meta(["python", "-m", "replica.solve", *argv], rows, seed=seed,
+                                          points=total, complete=not interrupted))
+        else:
+            out.discard()
+    if rows or args.format == "json":
+        print(format_rows(rows, args.format))
+    failed = [r for r in rows if not_converged(r)]
     if failed:
-        warn(f"replica.solve: {failed} of {len(rows)} points did not converge (converged=False in their rows)")
-        return EXIT_NOT_CONVERGED
-    return 0
+        statuses = Counter(str(r["status"]) for r in failed if r.get("status") is not None)
+        detail = "; status " + ", ".join(f"{s}: {n}" for s, n in statuses.items()) if statuses else ""
+        warn(f"replica.solve: {len(failed)} of {len(rows)} points did not converge "
+             f"(converged=False in their rows{detail})")
+    if interrupted:
+        where = ""
+        if out is not None:
+            where = f"; the rows done are in {args.out}" if rows else f"; nothing written to {args.out}"
+        warn(f"replica.solve: interrupted: {len(rows)} of {total} points done, {skipped} skipped{where}")
+        return EXIT_INTERRUPTED
+    return EXIT_NOT_CONVERGED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -3,10 +3,27 @@
 import numpy as np
 
 
-def parse_values(text, kind=float):
+def count_values(text):
+    """How many values ``parse_values(text)`` gives, read off the text without building them.
+
+    A malformed text counts as 1 (``parse_values`` then names what is wrong with it).
+    """
+    text = str(text).strip()
+    if ":" in text:
+        parts = text.split(":")
+        try:
+            num = int(parts[2].strip()) if len(parts) == 3 else 1
+        except ValueError:
+            return 1
+        return max(num, 1)
+    return text.count(",") + 1
+
+
+def parse_values(text, kind=float, limit=None):
     """Parse one option's text into a list of values of type ``kind``.
 
     ``start:stop:num`` is ``num`` evenly spaced values including both ends (``numpy.linspace``).
+    ``limit``: refuse (ValueError) a range of more than ``limit`` values before building it.
     Raises ValueError with a short reason on malformed input.
     """
     text = text.strip()
@@ -18,6 +35,8 @@ def parse_values(text, kind=float):
         num = _number(parts[2], int)
         if num < 1:
             raise ValueError(f"a range needs num >= 1, got {text!r}")
+        if limit is not None and num > limit:
+            raise ValueError(f"a range of {num} values is above the limit of {limit} (--max-points)")
         values = np.linspace(start, stop, num)
         return [kind(v) for v in values] if kind is float else [kind(round(v)) for v in values]
     items = [t for t in text.split(",")]

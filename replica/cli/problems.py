@@ -40,8 +40,13 @@ class Problem:
     """A subcommand: ``solve(**params, start=previous_result_or_None) -> frozen dataclass``.
 
     A problem whose options do not fit the parameter table (an experiment rather than a
-    saddle point) gives ``add_arguments(parser)`` and ``run(args) -> list of row dicts`` instead
-    of ``solve`` and ``params``; ValueError from ``run`` is bad input (exit status 2).
+    saddle point) gives ``add_arguments(parser)`` and ``run(args) -> rows`` instead of ``solve``
+    and ``params``; ValueError from ``run`` is bad input (exit status 2).  ``run`` may return a
+    list of row dicts or yield them one by one (then each row is written to ``--out`` as it
+    finishes and Ctrl-C keeps the rows done).  The size of such a sweep, checked against
+    ``--max-points`` before ``run`` is called, is the product of the numbers of values of its
+    list-valued options, except those named in ``not_swept`` (lists that do not multiply the
+    runs, e.g. the noise levels measured on every run).
     """
 
     name: str
@@ -50,6 +55,7 @@ class Problem:
     params: tuple = field(default_factory=tuple)
     add_arguments: object = None
     run: object = None
+    not_swept: tuple = ()
 
 
 REGISTRY = {}

@@ -12,8 +12,15 @@ Budgets: ``epochs`` counts gradient evaluations in units of the training-set siz
 algorithm gets ``epochs * ceil(P/batch_size)`` minibatch gradients (up to rounding to whole iterations): SGD
 and Entropy-SGD run ``epochs`` epochs, Replicated-SGD with y replicas ``epochs / y`` epochs per
 replica (``algorithm="rsgd_xy"``: ``epochs`` per replica, y times the budget — the seed's
-"rSGD×y" column).  Seeds: ``seed`` fixes the data, the initialisation, the minibatches, the SGLD
-noise and the local-energy noise draws; the same seed gives the same row.
+"rSGD×y" column).  A budget below one chain step (``epochs * ceil(P/batch_size) <= 0.5``, per replica
+for ``rsgd``) is refused by ``TrainConfig.validate`` with the minimum.  Seeds: ``seed`` fixes the data,
+the initialisation, the minibatches, the SGLD noise and the local-energy noise draws; the same seed gives
+the same row.
+
+Divergence: a run whose weights become non-finite or overflow (see ``optimizers``) is stopped at
+once; its row has ``diverged=True``, ``converged=False``, ``status="diverged"`` and NaN observables
+(``grad_evals`` = gradients spent until then).  Every other row has ``diverged=False``,
+``converged=True``, ``status="ok"``.  The CLI exits with status 3 when a row did not converge.
 """
 
 import argparse
@@ -117,7 +124,26 @@ class TrainConfig:
             raise ValueError(f"hidden must divide n_features={self.n_features} for model=tree; got {self.hidden}")
         if self.data == "perceptron" and self.bias:
             raise ValueError("bias must be off for data=perceptron (storage of random patterns)")
+        _check_budget(self)
         return self
+
+
+def _n_train(cfg):
+    """Training-set size P of ``cfg`` (as ``_make_data`` builds it)."""
+    if cfg.data in ("gm", "perceptron"):
+        return max(1, int(round(cfg.alpha * cfg.n_features)))
+    return digits(0.3, seed=cfg.seed)[0].shape[0]
+
+
+def _check_budget(cfg):
+    """``epochs`` must buy at least one chain step: ``round(chain_epochs * nb) >= 1``, nb minibatches per pass."""
+    P = _n_train(cfg)
+    nb = -(-P // min(cfg.batch_size, P))
+    per = cfg.replicas if cfg.algorithm == "rsgd" else 1  # rsgd splits the budget over its replicas
+    if int(round(cfg.epochs / per * nb)) < 1:
+        split = f", split over {per} replicas" if per > 1 else ""
+        raise ValueError(f"epochs must be > {0.5 * per / nb:.6g} so that --epochs buys at least one gradient step "
+                         f"(ceil(P/batch_size) = {nb} minibatches per pass, P = {P}{split}); got {cfg.epochs:g}")
 
 
 _DEFAULTS = {
@@ -218,27 +244,33 @@ def train(cfg=None, progress=False, return_result=False, **options):
     result = opt.fit(w0, objective, epochs=_chain_epochs(cfg), progress=progress)
     w = result.params
     last = result.history[-1]
+    # divergence: flagged by the optimiser (non-finite or overflowing weights), or a non-finite final loss
+    diverged = bool(result.diverged) or not math.isfinite(float(last.get("loss", 0.0)))
     train_err = result.column("train_error")
     passes = result.column("grad_evals") / (-(-X.shape[0] // min(cfg.batch_size, X.shape[0])))
     hit = np.flatnonzero(train_err == 0.0)
     row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items() if k != "sigmas"}
     row.update(
-        test_error=float(model.error(w, Xt, yt)) if Xt is not None else math.nan,
-        train_error=float(last["train_error"]),
-        train_loss=float(last["loss"]),
+        test_error=float(model.error(w, Xt, yt)) if Xt is not None and not diverged else math.nan,
+        train_error=math.nan if diverged else float(last["train_error"]),
+        train_loss=math.nan if diverged else float(last["loss"]),
         grad_evals=int(result.grad_evals),
         gamma_final=float(last["gamma"]),
-        distance_final=float(last["distance"]),
-        solved=bool(last["train_error"] == 0.0),
+        distance_final=math.nan if diverged else float(last["distance"]),
+        solved=(not diverged) and bool(last["train_error"] == 0.0),
         first_solved_pass=float(passes[hit[0]]) if hit.size else math.nan,
     )
     if v_star is not None and hasattr(model, "overlaps"):
-        row.update(model.overlaps(w, v_star))
-    le_tr = local_energy(model, w, X, y, cfg.sigmas, samples=cfg.samples, seed=cfg.seed)
-    row.update(le_tr.as_dict("le_train_"))
-    if Xt is not None:
-        le_te = local_energy(model, w, Xt, yt, cfg.sigmas, samples=cfg.samples, seed=cfg.seed)
-        row.update(le_te.as_dict("le_test_"))
+        overlaps = model.overlaps(np.zeros_like(w) if diverged else w, v_star)
+        row.update({k: math.nan for k in overlaps} if diverged else overlaps)
+    sets = [("le_train_", X, y)] + ([("le_test_", Xt, yt)] if Xt is not None else [])
+    for prefix, Xs, ys in sets:
+        if diverged:  # no local energy of a non-number; same columns as a finite run (LocalEnergy.as_dict)
+            for s in cfg.sigmas:
+                row[f"{prefix}{s:g}"] = row[f"{prefix}se_{s:g}"] = math.nan
+        else:
+            row.update(local_energy(model, w, Xs, ys, cfg.sigmas, samples=cfg.samples, seed=cfg.seed).as_dict(prefix))
+    row.update(diverged=diverged, converged=not diverged, status="diverged" if diverged else "ok")
     if return_result:
         return row, result
     return row
@@ -261,14 +293,17 @@ def summarize(rows, by=("algorithm",), reference="sgd"):
                 key = tuple(r[k] for k in by if k != "algorithm") + (r["seed"],)
                 ref_by_seed[key] = r
     config_fields = {f.name for f in fields(TrainConfig)}
+    flags = ("diverged", "converged", "status")  # counted, not averaged
     out = []
     for key, rs in groups.items():
         s = dict(zip(by, key))
         s["n"] = len(rs)
+        if any("diverged" in r for r in rs):
+            s["n_diverged"] = sum(bool(r.get("diverged")) for r in rs)
         for k in rs[0]:  # options shared by the whole group are carried over as they are
             if k in config_fields and k not in by and k != "seed" and all(r.get(k) == rs[0][k] for r in rs):
                 s[k] = rs[0][k]
-        numeric = [k for k, v in rs[0].items() if k not in by and k not in config_fields
+        numeric = [k for k, v in rs[0].items() if k not in by and k not in config_fields and k not in flags
                    and isinstance(v, (int, float, np.floating, bool)) and not isinstance(v, str)]
         for k in numeric:
             vals = np.array([float(r[k]) for r in rs], dtype=float)
@@ -284,6 +319,8 @@ def summarize(rows, by=("algorithm",), reference="sgd"):
                         diffs.setdefault(k, []).append(float(r[k]) - float(ref[k]))
             for k, d in diffs.items():
                 s[k + "_minus_ref"], s[k + "_minus_ref_se"] = _mean_se(np.array(d))
+        if "n_diverged" in s:  # a group with a diverged run did not converge (the means skip its NaNs)
+            s.update(converged=s["n_diverged"] == 0, status="ok" if s["n_diverged"] == 0 else "diverged")
         out.append(s)
     return out
 

@@ -17,6 +17,14 @@ inner SGLD walker is the chain (an outer step every L of its steps).  Replicated
 gradients.  Every history row carries ``grad_evals`` (minibatch gradients so far) so that budgets
 can be compared.
 
+Divergence
+----------
+After every step the iterate is checked: when a parameter is not finite or the squared norm
+overflows (|w|² > 1.8e308, i.e. the weights exploded past ~1e154), ``fit`` stops at once, writes a
+last history row ``{"epoch", "grad_evals", ..., "diverged": True}`` (not evaluated: the answer is
+not a number) and returns ``FitResult(diverged=True)`` with ``grad_evals`` the gradients actually
+spent.  numpy's overflow warnings are silenced inside the loop: divergence is reported by the flag.
+
 Conventions (the seed's algorithm boxes, Pittorino et al. 2021; public codes differ)
 -------------------------------------------------------------------------------------
 * SGLD noise: ``w' <- w' - η'(∇L(w') + γ(w' - w)) + sqrt(η') ε ξ``, ξ ~ N(0, I) (seed, and
@@ -90,16 +98,24 @@ class BatchStream:
 
 @dataclass(frozen=True)
 class FitResult:
-    """The answer ``params``, one ``history`` row per epoch, and the final internal ``state``."""
+    """The answer ``params``, one ``history`` row per epoch, the final internal ``state``, and
+    ``diverged`` (the run was stopped because the iterate became non-finite or overflowed)."""
 
     params: np.ndarray
     history: list = field(repr=False)
     grad_evals: int
     state: dict = field(default_factory=dict, repr=False)
+    diverged: bool = False
 
     def column(self, key):
         """History column as an array (nan where missing)."""
         return np.array([row.get(key, math.nan) for row in self.history], dtype=float)
+
+
+def _exploded(x):
+    """True when ``x`` has a non-finite entry or its squared norm overflows (one O(n) pass)."""
+    flat = np.ravel(x)
+    return not math.isfinite(float(np.dot(flat, flat)))
 
 
 def _check_stiffness(rate, name):
@@ -151,12 +167,20 @@ class _Optimizer:
         epochs = _checks.real("epochs", epochs)
         nb = -(-n // min(self.batch_size, n))
         total = int(round(epochs * nb))
+        if total < 1:
+            raise ValueError(f"epochs must be > {0.5 / nb:.6g} for at least one gradient step ({nb} minibatches "
+                             f"per epoch); got {epochs}")
         marks = set(range(nb, total + 1, nb))
         if total:
             marks.add(total)
         bar = tqdm(total=total, desc=self.name, disable=None if progress else True, leave=False,
                    unit="step", mininterval=0.5)
         return nb, total, marks, bar
+
+    @staticmethod
+    def _diverged_row(step, nb, grad_evals, **extra):
+        """Last history row of a run stopped on divergence (not evaluated)."""
+        return {"epoch": step / nb, "grad_evals": grad_evals, **extra, "diverged": True}
 
     @staticmethod
     def _record(step, nb, grad_evals, answer, evaluate, **extra):
@@ -184,19 +208,24 @@ class SGD(_Optimizer):
         nb, total, marks, bar = self._clock(n, epochs, progress)
         w = np.array(params, dtype=float).ravel().copy()
         v = np.zeros_like(w)
-        history = []
-        for step in range(1, total + 1):
-            g = grad(w, stream.next())
-            if self.momentum:
-                v = self.momentum * v + g
-                g = v
-            w -= self.lr * g
-            bar.update()
-            if step in marks:
-                history.append(self._record(step, nb, step, w, evaluate, lr=self.lr, gamma=math.nan,
-                                            distance=math.nan, sq_distance=math.nan))
+        history, done, diverged = [], total, False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for step in range(1, total + 1):
+                g = grad(w, stream.next())
+                if self.momentum:
+                    v = self.momentum * v + g
+                    g = v
+                w -= self.lr * g
+                bar.update()
+                if _exploded(w):
+                    history.append(self._diverged_row(step, nb, step, lr=self.lr, gamma=math.nan))
+                    done, diverged = step, True
+                    break
+                if step in marks:
+                    history.append(self._record(step, nb, step, w, evaluate, lr=self.lr, gamma=math.nan,
+                                                distance=math.nan, sq_distance=math.nan))
         bar.close()
-        return FitResult(w, history, total, {"velocity": v})
+        return FitResult(w, history, done, {"velocity": v}, diverged)
 
 
 class EntropySGD(_Optimizer):
@@ -240,30 +269,36 @@ class EntropySGD(_Optimizer):
         L = self.inner_steps
         history, t, gamma, warned = [], 0, math.nan, False
         dist = sq = math.nan
-        for step in range(1, total + 1):
-            if (step - 1) % L == 0:               # start of an outer step
-                gamma = self.gamma(t)
-                warned = warned or _check_stiffness(eta_p * gamma, "sgld_lr * gamma")
-                wp, mu = w.copy(), w.copy()
-            dwp = grad(wp, stream.next()) + gamma * (wp - w)
-            wp -= eta_p * dwp
-            if noise_step:
-                wp += noise_step * rng_noise.standard_normal(w.shape)
-            mu = a * mu + (1.0 - a) * wp
-            if step % L == 0 or step == total:    # end of an outer step
-                d = w - mu
-                if self.momentum:
-                    v = self.momentum * v + d
-                    d = v
-                dist, sq = cosine_distance(w, mu), float(np.mean((w - mu) ** 2))
-                w = w - self.lr * d
-                t += 1
-            bar.update()
-            if step in marks:
-                history.append(self._record(step, nb, step, w, evaluate, lr=self.lr, gamma=gamma,
-                                            distance=dist, sq_distance=sq))
+        done, diverged = total, False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for step in range(1, total + 1):
+                if (step - 1) % L == 0:               # start of an outer step
+                    gamma = self.gamma(t)
+                    warned = warned or _check_stiffness(eta_p * gamma, "sgld_lr * gamma")
+                    wp, mu = w.copy(), w.copy()
+                dwp = grad(wp, stream.next()) + gamma * (wp - w)
+                wp -= eta_p * dwp
+                if noise_step:
+                    wp += noise_step * rng_noise.standard_normal(w.shape)
+                mu = a * mu + (1.0 - a) * wp
+                if step % L == 0 or step == total:    # end of an outer step
+                    d = w - mu
+                    if self.momentum:
+                        v = self.momentum * v + d
+                        d = v
+                    dist, sq = cosine_distance(w, mu), float(np.mean((w - mu) ** 2))
+                    w = w - self.lr * d
+                    t += 1
+                bar.update()
+                if _exploded(wp) or _exploded(w):
+                    history.append(self._diverged_row(step, nb, step, lr=self.lr, gamma=gamma))
+                    done, diverged = step, True
+                    break
+                if step in marks:
+                    history.append(self._record(step, nb, step, w, evaluate, lr=self.lr, gamma=gamma,
+                                                distance=dist, sq_distance=sq))
         bar.close()
-        return FitResult(w, history, total, {"mu": mu, "w_prime": wp, "velocity": v, "t": t})
+        return FitResult(w, history, done, {"mu": mu, "w_prime": wp, "velocity": v, "t": t}, diverged)
 
 
 class ReplicatedSGD(_Optimizer):
@@ -312,34 +347,40 @@ class ReplicatedSGD(_Optimizer):
         V = np.zeros_like(W)
         c = W.mean(axis=0)
         history, gamma, warned = [], math.nan, False
-        for t in range(1, total + 1):
-            gamma = self.gamma(t - 1)
-            couple = (t % K == 0)
-            centre = W.mean(axis=0) if self.center == "mean" else c
-            dW = np.empty_like(W)
-            for a in range(y):
-                dW[a] = grad(W[a], streams[a].next())
-            if couple:
-                if not warned:
-                    warned = _check_stiffness(self.lr * K * gamma, "lr * couple_every * gamma")
-                    if self.center == "trained" and not warned:
-                        warned = _check_stiffness(self.center_lr * K * gamma * y,
-                                                  "center_lr * couple_every * gamma * replicas")
-                dW += K * gamma * (W - centre)
-                if self.center == "trained":
-                    c = c - self.center_lr * K * gamma * (y * c - W.sum(axis=0))
-            if self.momentum:
-                V = self.momentum * V + dW
-                dW = V
-            W -= self.lr * dW
-            bar.update()
-            if t in marks:
+        done, diverged = total, False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(1, total + 1):
+                gamma = self.gamma(t - 1)
+                couple = (t % K == 0)
                 centre = W.mean(axis=0) if self.center == "mean" else c
-                dist = float(np.mean([cosine_distance(W[a], centre) for a in range(y)]))
-                sq = float(np.mean((W - centre) ** 2))
-                history.append(self._record(t, nb, y * t, centre, evaluate, lr=self.lr, gamma=gamma,
-                                            distance=dist, sq_distance=sq))
+                dW = np.empty_like(W)
+                for a in range(y):
+                    dW[a] = grad(W[a], streams[a].next())
+                if couple:
+                    if not warned:
+                        warned = _check_stiffness(self.lr * K * gamma, "lr * couple_every * gamma")
+                        if self.center == "trained" and not warned:
+                            warned = _check_stiffness(self.center_lr * K * gamma * y,
+                                                      "center_lr * couple_every * gamma * replicas")
+                    dW += K * gamma * (W - centre)
+                    if self.center == "trained":
+                        c = c - self.center_lr * K * gamma * (y * c - W.sum(axis=0))
+                if self.momentum:
+                    V = self.momentum * V + dW
+                    dW = V
+                W -= self.lr * dW
+                bar.update()
+                if _exploded(W) or (self.center == "trained" and _exploded(c)):
+                    history.append(self._diverged_row(t, nb, y * t, lr=self.lr, gamma=gamma))
+                    done, diverged = t, True
+                    break
+                if t in marks:
+                    centre = W.mean(axis=0) if self.center == "mean" else c
+                    dist = float(np.mean([cosine_distance(W[a], centre) for a in range(y)]))
+                    sq = float(np.mean((W - centre) ** 2))
+                    history.append(self._record(t, nb, y * t, centre, evaluate, lr=self.lr, gamma=gamma,
+                                                distance=dist, sq_distance=sq))
         bar.close()
         centre = W.mean(axis=0) if self.center == "mean" else c
-        return FitResult(centre.copy(), history, y * total,
-                         {"replicas": W, "center": centre, "velocity": V, "t": total})
+        return FitResult(centre.copy(), history, y * done,
+                         {"replicas": W, "center": centre, "velocity": V, "t": done}, diverged)

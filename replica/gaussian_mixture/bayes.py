@@ -2,6 +2,7 @@
 
 Labels are observed, so the posterior on v* is Gaussian: the Bayes-optimal
 overlaps are ``m = q = α/(α+Δ)`` and the optimal bias ``b = (Δ/2) log(ρ/(1-ρ))``.
+The replicon is 0 (docs/stability.md eq. 27).
 """
 
 import math
@@ -35,7 +36,10 @@ def bayes_overlaps(alpha, delta, rho=0.5):
     validate(alpha, delta, 1.0, rho)
     q = alpha / (alpha + delta)
     b = 0.5 * delta * math.log(rho / (1.0 - rho))
-    return BayesResult(alpha=alpha, delta=delta, rho=rho, m=q, q=q, b=b, gen_error=gen_error(q, q, b, delta, rho))
+    # replicon 0: the data term is linear in the overlaps after the noise average, so the replicated
+    # measure has no pattern-induced curvature (γ_E = 0; docs/stability.md eq. 27) — RS is exact and stable
+    return BayesResult(alpha=alpha, delta=delta, rho=rho, m=q, q=q, b=b, gen_error=gen_error(q, q, b, delta, rho),
+                       replicon=0.0)
 
 
 def bayes_error(alpha, delta, rho=0.5):

@@ -11,6 +11,8 @@ Zdeborová 2020).  With ``τ = ΔV``, ``μ_y = m + yb``, ``s = √(Δq)``,
 
 Units: ``q = ‖w‖²/N``, ``m = w·v*/N``; V is *not* multiplied by Δ.
 The square loss also has a closed form (:func:`square_closed_form`).
+``replicon`` (docs/stability.md eq. 16–17): ``α E[(1 - ∂p/∂ω)²] ≤ V̂/(λ + V̂)``, < 1 for every λ > 0; the
+hinge at λ = 0 is exactly marginal (1.0).
 """
 
 import math
@@ -20,16 +22,20 @@ import numpy as np
 
 from .._numba import kernel
 from ..saddle_point.continuation import sweep
-from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
+from ..saddle_point.contract import DIVERGED, OK
+from ..saddle_point.fixed_point import ConvergenceError, FixedPointResult, solve_fixed_point
 from ..saddle_point.losses import SQUARE, loss_code
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.roots import safeguarded_step
 from ..saddle_point.special import H
+from ._replicon import gm_erm_replicon
 from .channel import XI_CUTS, P_CUTS, class_moments, train_error_class
 from .problem import GMProblem, validate
 from ..saddle_point.contract import RSFlags
 
 PANEL_NODES = 16
+TINY = 1e-300        # residual floor: m, q, V converge relatively however small they are
+DIVERGED_AT = 1e12   # |V| or |q| beyond this: the minimiser's norm runs off to infinity
 
 
 @dataclass(frozen=True)
@@ -162,26 +168,31 @@ def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, 
     except ConvergenceError as err:
         if err.state is not None:
             err.state = _result(loss, kind, param, alpha, delta, lam, rho, bias, err.state, b_state[0],
-                                False, err.iterations, err.residual, x_ref, w_ref, last)
+                                err.status, err.iterations, err.residual, x_ref, w_ref, last)
         raise
-    return _result(loss, kind, param, alpha, delta, lam, rho, bias, fp.x, b_state[0], fp.converged,
+    return _result(loss, kind, param, alpha, delta, lam, rho, bias, fp.x, b_state[0], fp.status,
                    fp.iterations, fp.residual, x_ref, w_ref, last)
 
 
 def _solve_with_fallback(F, x0, tol, maxiter, damping, method, strict, describe):
-    """Anderson as asked; if it fails, once more from the same start with damping ψ = 0.5.
+    """Anderson as asked; if it fails to converge, once more from the same start with damping ψ = 0.5.
 
-    Near the kinks of the hinge loss the map is not smooth and undamped Anderson can cycle.
+    Near the kinks of the hinge loss the map is not smooth and undamped Anderson can cycle.  The
+    residual is relative in every order parameter (m, q, V: floor 1e-300), and a state with V or q
+    beyond ``DIVERGED_AT`` is reported as ``diverged`` at once (λ = 0 in the separable regime: the
+    minimiser's norm is infinite); that is not retried.
     """
+    checks = dict(floor=TINY, limit=DIVERGED_AT, describe=describe)
     try:
         return solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
-                                 strict=True, describe=describe)
-    except ConvergenceError:
-        if damping >= 0.5:
+                                 strict=True, **checks)
+    except ConvergenceError as err:
+        if damping >= 0.5 or err.status == DIVERGED:
             if strict:
                 raise
+            return FixedPointResult(err.state, False, err.iterations, err.residual, err.status)
         return solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=max(damping, 0.5), method=method,
-                                 strict=strict, describe=describe)
+                                 strict=strict, **checks)
 
 
 def _initial_state(alpha, delta, lam, rho, bias):
@@ -193,7 +204,7 @@ def _initial_state(alpha, delta, lam, rho, bias):
         return np.array([0.5, 1.0, 1.0])
 
 
-def _result(loss, kind, param, alpha, delta, lam, rho, bias, x, b, converged, iterations, residual,
+def _result(loss, kind, param, alpha, delta, lam, rho, bias, x, b, status, iterations, residual,
             x_ref, w_ref, last):
     m, q, V = (float(v) for v in x)
     out = last.get("out")
@@ -206,8 +217,10 @@ def _result(loss, kind, param, alpha, delta, lam, rho, bias, x, b, converged, it
     return ERMResult(loss=loss, alpha=alpha, delta=delta, lam=lam, rho=rho, bias=bool(bias), m=m, q=q, V=V,
                      b=float(b), mhat=float(mhat), qhat=float(qhat), Vhat=float(Vhat),
                      gen_error=gen_error(m, q, b, delta, rho), train_error=float(train_error),
-                     train_loss=float(train_loss), converged=bool(converged), iterations=int(iterations),
-                     residual=float(residual))
+                     train_loss=float(train_loss), converged=status == OK, iterations=int(iterations),
+                     residual=float(residual), status=status,
+                     replicon=gm_erm_replicon(kind, param, alpha, delta, lam, rho, m, q, V, float(b), float(Vhat),
+                                              x_ref, w_ref, XI_CUTS, P_CUTS))
 
 
 def gen_error(m, q, b, delta, rho=0.5):
@@ -223,31 +236,43 @@ def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
     with ``c = 4ρ(1-ρ)`` (bias learned) or 1: ``b = (2ρ-1)(1-m)``,
     ``A = αcV/(1+ΔV)``, ``m = A/(1+A)``, ``m̂ = αc(1-m)/(1+ΔV)``,
     ``q = V²[m̂² + αΔc(1-m)²/(1+ΔV)²]/[1 - αΔ²V²/(1+ΔV)²]``.
+
+    Evaluated without cancellation (every field to a few ulps, tested against mpmath): V by the stable
+    quadratic formula (``Q = -(a₁ + sign(a₁)√disc)/2``, roots ``-1/Q`` and ``Q/a₂``), ``1 - m = 1/(1+A)``,
+    ``1 - αΔ²V²/k² = (1 + λΔV²)/k`` (from the quadratic), ``q̂ = αΔ[c(1-m)² + Δq]/k²`` (= αΔE g²).
     """
     validate(alpha, delta, lam, rho)
     a2, a1 = lam * delta, lam + delta * (alpha - 1.0)
-    V = 1.0 / a1 if a2 == 0.0 else (-a1 + math.sqrt(a1 * a1 + 4.0 * a2)) / (2.0 * a2)
+    root = math.hypot(a1, 2.0 * math.sqrt(a2))  # √(a₁² + 4a₂), no overflow
+    if a1 > 0.0:
+        V = 2.0 / (a1 + root)  # = -1/Q with Q = -(a₁ + √disc)/2
+    elif a2 > 0.0:
+        V = (root - a1) / (2.0 * a2)  # = Q/a₂ with Q = (√disc - a₁)/2, a sum of positive terms
+    else:
+        V = math.nan
     if not V > 0:
         raise ValueError(f"square loss at lam=0 needs alpha > 1; got alpha={alpha}")
     c = 4.0 * rho * (1.0 - rho) if bias else 1.0
     k = 1.0 + delta * V
     A = alpha * c * V / k
+    one_m = 1.0 / (1.0 + A)  # 1 - m
     m = A / (1.0 + A)
-    b = (2.0 * rho - 1.0) * (1.0 - m) if bias else 0.0
-    mhat = alpha * c * (1.0 - m) / k
-    qhat_part = alpha * delta * c * (1.0 - m) ** 2 / k ** 2
-    q = V * V * (mhat * mhat + qhat_part) / (1.0 - alpha * delta ** 2 * V * V / k ** 2)
+    b = (2.0 * rho - 1.0) * one_m if bias else 0.0
+    mhat = alpha * c * one_m / k
+    qhat_part = alpha * delta * c * one_m ** 2 / k ** 2
+    # 1 - αΔ²V²/k² = (1 + λΔV²)/k: by the quadratic, Δ(α-1)V = 1 - λVk
+    q = V * V * (mhat * mhat + qhat_part) * k / (1.0 + lam * delta * V * V)
     Vhat = alpha * delta / k
     tau, s = delta * V, math.sqrt(delta * q)
     train_error = (rho * train_error_class(SQUARE, 0.0, m + b, s, tau)
                    + (1 - rho) * train_error_class(SQUARE, 0.0, m - b, s, tau))
-    qhat = q * (lam + Vhat) ** 2 - mhat ** 2
+    qhat = alpha * delta * (c * one_m ** 2 + delta * q) / k ** 2  # = q(λ+V̂)² - m̂², without the cancellation
     # per-sample loss: E(1-p)²/2 with 1 - p = (1 - ω)/(1+τ), ω = μ_y + sξ
-    second = (rho * (1 - m - b) ** 2 + (1 - rho) * (1 - m + b) ** 2 + s * s) / (1 + tau) ** 2
+    second = (rho * (one_m - b) ** 2 + (1 - rho) * (one_m + b) ** 2 + s * s) / (1 + tau) ** 2
     return ERMResult(loss="square", alpha=alpha, delta=delta, lam=lam, rho=rho, bias=bool(bias), m=m, q=q,
                      V=V, b=b, mhat=mhat, qhat=qhat, Vhat=Vhat, gen_error=gen_error(m, q, b, delta, rho),
                      train_error=float(train_error), train_loss=0.5 * second, converged=True,
-                     iterations=0, residual=0.0)
+                     iterations=0, residual=0.0, replicon=alpha * (tau / (1.0 + tau)) ** 2)
 
 
 SWEPT = ("alpha", "delta", "lam", "rho")

@@ -29,7 +29,6 @@ from .bayes import bayes_error
 from .erm import erm
 from .local_energy import energy_of
 from .local_entropy import local_entropy
-from ..saddle_point.contract import RSFlags
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class FlatnessRow:
 
 
 @dataclass(frozen=True)
-class FlatnessResult(RSFlags):
+class FlatnessResult:
     alpha: float
     delta: float
     rho: float

@@ -45,7 +45,7 @@ from ..saddle_point.special import H, log_H
 from .erm import ERMResult, erm
 from .local_energy import P_CUTS, xi_rule
 from .problem import GMProblem
-from ..saddle_point.contract import RSFlags
+from ..saddle_point.contract import BOUND_VIOLATED, LEFT_DOMAIN, MAX_ITER, NON_FINITE, OK, RSFlags, verdict
 
 XI_NODES = 8
 Z_NODES = 8
@@ -505,11 +505,28 @@ def _free_result(shell, beta, x, converged, iterations, residual):
         val, e = 0.0, shell.shell_error()
     else:
         val, e = shell.phi(beta, Q, M, T)
+    # Φ_β = (1/N) E log <e^{-βE}>_shell ≤ 0 for β ≥ 0, and the error fraction e(β) ∈ [0, 1]
+    status = _status(ref, converged, val, Q, [(not -ROUNDOFF <= e <= 1.0 + ROUNDOFF, BOUND_VIOLATED)])
     return LocalFreeEntropyResult(
         loss=ref.loss, alpha=ref.alpha, delta=ref.delta, lam=ref.lam, rho=ref.rho, bias=ref.bias, d=shell.d,
         beta=float(beta), phi=float(val), energy=float(e), gen_error=shell.gen_error(M), Q=Q, M=M, T=T,
-        S=shell.S, ref_m=ref.m, ref_q=ref.q, ref_V=ref.V, ref_b=ref.b, converged=bool(converged),
-        iterations=int(iterations), residual=float(residual))
+        S=shell.S, ref_m=ref.m, ref_q=ref.q, ref_V=ref.V, ref_b=ref.b, converged=status == OK,
+        iterations=int(iterations), residual=float(residual), status=status)
+
+
+ROUNDOFF = 1e-10  # slack of the bound checks (Φ ≤ 0, e ∈ [0, 1]); the quadrature is accurate to ~1e-12
+
+
+def _status(ref, converged, phi, Q, extra=()):
+    """Trust-contract status of a local-entropy result: the reference minimiser must itself be a converged
+    solution; the saddle must have converged, with 0 ≤ Q < 1 and Φ ≤ 0 (a log-fraction of the shell)."""
+    if not ref.converged:
+        return ref.status
+    if not converged:
+        return MAX_ITER
+    checks = [(not math.isfinite(phi), NON_FINITE), (not 0.0 <= Q < 1.0, LEFT_DOMAIN),
+              (phi > ROUNDOFF, BOUND_VIOLATED), *extra]
+    return verdict(0.0, 1.0, checks)[1]
 
 
 def local_free_entropy(loss, alpha, delta, lam, d, beta, rho=0.5, bias=False, *, reference=None, start=None,
@@ -544,7 +561,11 @@ def local_free_entropy(loss, alpha, delta, lam, d, beta, rho=0.5, bias=False, *,
         if err.state is not None:
             err.state = _free_result(shell, beta, err.state, False, err.iterations, err.residual)
         raise
-    return _free_result(shell, beta, x, conv, it, res)
+    result = _free_result(shell, beta, x, conv, it, res)
+    if strict and not result.converged:
+        raise ConvergenceError(f"gm local_free_entropy(d={d}, beta={beta}): {result.status}", result, res, it,
+                               result.status)
+    return result
 
 
 def _bracketed_beta(shell, e_ref, shell_err, start, tol):
@@ -660,7 +681,11 @@ def local_entropy(loss, alpha, delta, lam, d, rho=0.5, bias=False, *, reference=
             raise ConvergenceError(f"gm local_entropy(loss={ref.loss}, alpha={ref.alpha}, lam={ref.lam}, d={d}): "
                                    f"{err}", failed, failed.residual, failed.iterations) from err
         return failed
-    return _entropy_result(shell, shell_err, beta, x, val, True, it, res)
+    result = _entropy_result(shell, shell_err, beta, x, val, True, it, res)
+    if strict and not result.converged:
+        raise ConvergenceError(f"gm local_entropy(loss={ref.loss}, alpha={ref.alpha}, lam={ref.lam}, d={d}): "
+                               f"{result.status} (phi={result.phi:.10g})", result, res, it, result.status)
+    return result
 
 
 def _entropy_result(shell, shell_err, beta, x, val, converged, iterations, residual):
@@ -672,13 +697,15 @@ def _entropy_result(shell, shell_err, beta, x, val, converged, iterations, resid
         phi_total = val
     else:
         phi_total = val + ref.alpha * beta * ref.train_error  # NaN for a failed point
+    # Φ(d) is a log-fraction (≤ 0): round-off above 0 is clipped, anything larger is a violated bound
+    status = _status(ref, converged, phi_total, Q if beta > 0 else 0.0) if converged else MAX_ITER
     return LocalEntropyResult(
         loss=ref.loss, alpha=ref.alpha, delta=ref.delta, lam=ref.lam, rho=ref.rho, bias=ref.bias, d=shell.d,
-        phi=float(min(phi_total, 0.0)) if phi_total == phi_total else math.nan, beta=float(beta),
+        phi=float(min(phi_total, 0.0)) if status == OK else float(phi_total), beta=float(beta),
         phi_beta=float(val), train_error=float(ref.train_error), shell_error=shell_err,
         shell_gen_error=shell.gen_error(0.0), gen_error=shell.gen_error(M), ref_gen_error=ref.gen_error,
-        Q=Q, M=M, T=T, S=shell.S, ref_m=ref.m, ref_q=ref.q, ref_V=ref.V, ref_b=ref.b, converged=bool(converged),
-        iterations=int(iterations), residual=float(residual))
+        Q=Q, M=M, T=T, S=shell.S, ref_m=ref.m, ref_q=ref.q, ref_V=ref.V, ref_b=ref.b, converged=status == OK,
+        iterations=int(iterations), residual=float(residual), status=status)
 
 
 def shell_error(loss, alpha, delta, lam, d, rho=0.5, bias=False, *, reference=None, **erm_options):

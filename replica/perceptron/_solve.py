@@ -9,18 +9,20 @@ freezing, high-margin references), are where plain Anderson can wander off altho
 
 import numpy as np
 
+from ..saddle_point.contract import FROZEN, NON_FINITE
 from ..saddle_point.fixed_point import ConvergenceError, FixedPointResult, solve_fixed_point
 
 PRECONDITIONED_MAXITER = 200
 
 
 def robust_fixed_point(F, x0, cold, *, tol, maxiter, damping, method, strict, describe, reset=None,
-                       frozen=None):
+                       frozen=None, **checks):
     """Solve ``x = F(x)`` trying, in order: Anderson from x0, from ``cold`` (if x0 is not it), then the
     preconditioned map from each.  ``reset(x)`` is called before each attempt (e.g. to restore an inner
     warm start belonging to x).  On total failure the reported failure is the first one whose last state
-    satisfies ``frozen`` if any (a map driven out of its physical range), else the first one."""
-    opts = dict(tol=tol, damping=damping, method=method, describe=describe)
+    satisfies ``frozen`` if any (a map driven out of its physical range), else the first one.
+    ``checks`` (floor, limit, domain) go to :func:`solve_fixed_point` unchanged."""
+    opts = dict(tol=tol, damping=damping, method=method, describe=describe, **checks)
     starts = [x0] if x0 is cold else [x0, cold]
     failures = []
     for precondition in (False, True):
@@ -36,9 +38,12 @@ def robust_fixed_point(F, x0, cold, *, tol, maxiter, damping, method, strict, de
                 failures.append(err)
     stuck = [e for e in failures if frozen is not None and e.state is not None and frozen(e.state)]
     first = stuck[0] if stuck else failures[0]
+    if stuck:
+        first.status = FROZEN
     if strict or first.state is None:
         raise first
-    return FixedPointResult(x=first.state, converged=False, iterations=first.iterations, residual=first.residual)
+    return FixedPointResult(x=first.state, converged=False, iterations=first.iterations, residual=first.residual,
+                            status=first.status)
 
 
 def _preconditioned(F, x0, describe, h=1e-6):
@@ -47,7 +52,7 @@ def _preconditioned(F, x0, describe, h=1e-6):
     x0 = np.asarray(x0, dtype=float)
     f0 = np.asarray(F(x0), dtype=float)
     if not np.all(np.isfinite(f0)):
-        raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x0, np.nan, 0)
+        raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x0, np.nan, 0, NON_FINITE)
     J = np.empty((x0.size, x0.size))
     for j in range(x0.size):
         step = h * max(1.0, abs(x0[j]))

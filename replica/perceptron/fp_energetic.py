@@ -157,7 +157,11 @@ def _log_h_gh(X):
 
 @kernel
 def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
-    """Returns ``(G_E, ∂G_E/∂Q, ∂G_E/∂s0, ∂G_E/∂S, E[W GH(X)²], min_z0 ∫Dη W)``."""
+    """Returns ``(G_E, ∂G_E/∂Q, ∂G_E/∂s0, ∂G_E/∂S, E[W GH(X)²], min_z0 ∫Dη W, E[W GH'(X)²])``.
+
+    The last output, with ``GH'(X) = GH(X)(GH(X) - X) = -(1-Q)∂²_ω log H``, gives the constrained copies'
+    replicon (docs/stability.md eq. 22–23); it costs one multiply-add per node.
+    """
     sq0 = math.sqrt(q0)
     s1q0 = math.sqrt(1.0 - q0)
     b = max(Q - s0 * s0 / q0, 1e-300)
@@ -177,7 +181,7 @@ def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
     bcuts = np.empty(BASE.shape[0] + KINK_OFFSETS.shape[0] + 2)
     bnodes = np.empty(x_ref.shape[0] * bcuts.shape[0])
     bweights = np.empty(x_ref.shape[0] * bcuts.shape[0])
-    ge = gh2 = g1z = g2 = bnd = 0.0
+    ge = gh2 = g1z = g2 = bnd = c2 = 0.0
     mass_min = 1.0e300
     for i in range(znodes.shape[0]):
         z0 = znodes[i]
@@ -193,7 +197,7 @@ def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
         count = fill_rule(cuts, n, lo, hi, x_ref, w_ref, False, enodes, eweights)
         direct = lhx0 > DIRECT_LOG_H
         scale = INV_SQRT_2PI * math.exp(-lhx0) if direct else 0.0
-        e_ge = e_gh2 = e_g1 = e_g2 = mass = 0.0
+        e_ge = e_gh2 = e_g1 = e_g2 = e_c2 = mass = 0.0
         for j in range(count):
             eta = enodes[j]
             Y = (base - c * eta) / sa
@@ -213,7 +217,9 @@ def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
             e_ge += w * L
             e_gh2 += w * gx * gx
             e_g1 += w * gx
-            e_g2 += w * gx * (gx - X)
+            cx = gx * (gx - X)
+            e_g2 += w * cx
+            e_c2 += w * cx * cx
         # boundary term: the own-reference noise at its truncation point u = x0
         mb = mz - c1 * x0
         bcuts[:BASE.shape[0]] = BASE
@@ -228,6 +234,7 @@ def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
         gh2 += zw * e_gh2
         g1z += zw * z0 * e_g1
         g2 += zw * e_g2
+        c2 += zw * e_c2
         bnd += zw * GH(x0) * e_b
         if zw > 1e-12 and mass < mass_min:
             mass_min = mass
@@ -235,4 +242,4 @@ def fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref):
     B = bnd / sQ
     dS = B / s1q0
     ds0 = g1z / (sQ * sq0) - B / s1q0 + (s0 / q0) * g2 / one_q
-    return ge, dQ, ds0, dS, gh2, mass_min
+    return ge, dQ, ds0, dS, gh2, mass_min, c2

@@ -22,6 +22,10 @@ equations (docs/perceptron.md): spherical ``Q = (K + r)/(1 + r)``, ``r = αE[W G
 Binary, κ̃ = κ: the RS saddle exists only above a d_c(α) (≈ 1.9e-3 at α = 0.7), where the constrained
 copies freeze (1 - Q → 0, φ → -∞); below it :func:`franz_parisi` reports non-convergence ("freeze").
 All of that lies where φ < 0, i.e. where there are no solutions w.h.p. and the RS value is formal.
+
+``replicon``: the constrained copies' sector (docs/stability.md eq. 22–23), from an accumulation in
+``fp_energetic`` (and, binary, in the result-time entropic call); = the Gardner replicon at S = q0, κ̃ = κ.
+The references' own stability is Gardner's at (α, κ̃).
 """
 
 import math
@@ -34,10 +38,11 @@ from ..saddle_point.continuation import Sweep
 from ..saddle_point.fixed_point import ConvergenceError
 from ..saddle_point.quadrature import gauss_legendre
 from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, fill_rule, merged_rule
+from ._replicon import fp_replicon
 from ._solve import robust_fixed_point
 from .fp_energetic import fp_energetic
 from .gardner import WEIGHTS, gardner, kappa_max, spherical_capacity
-from ..saddle_point.contract import RSFlags
+from ..saddle_point.contract import BOUND_VIOLATED, FROZEN, LEFT_DOMAIN, NON_FINITE, OK, RSFlags, verdict
 
 NODES = 8
 
@@ -81,7 +86,10 @@ def _tanh_sech2(x):
 
 @kernel
 def fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref):
-    """``(G_S, ∂G_S/∂ŝ1, ∂²G_S/∂ŝ1², Q = 1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S, ∂³G_S/∂ŝ1³)``; ``∂²G_S/∂ŝ1² = 1 - Q``.
+    """``(G_S, ∂G_S/∂ŝ1, ∂²G_S/∂ŝ1², Q = 1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S, ∂³G_S/∂ŝ1³, γ_S)``; ``∂²G_S/∂ŝ1² = 1 - Q``.
+
+    ``γ_S = E[Σ± ½(1±t0) sech⁴(h ± Δ)]`` is the entropic factor of the constrained copies' replicon
+    (docs/stability.md eq. 23).
 
     The integrand is even under ``(z0, η) → (-z0, -η)`` (t0, m0 and h change sign, ± branches swap), so
     z0 runs over [0, Z_MAX] with doubled weights.  The η rule is cut at the two kinks of
@@ -93,7 +101,7 @@ def fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref):
 
 @kernel
 def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
-    """``fp_entropic_binary``; G_S (the only output that needs logarithms) is left at 0 unless ``with_gs``."""
+    """``fp_entropic_binary``; G_S (the only output that needs logarithms) and γ_S are left at 0 unless ``with_gs``."""
     sq = math.sqrt(qhat0)
     coef = shat0 / sq
     v = max(Qhat - shat0 * shat0 / qhat0, 0.0)
@@ -107,7 +115,7 @@ def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
     ec = np.empty(BASE.shape[0] + 2 * ENT_KINK_OFFSETS.shape[0] + 2)
     enodes = np.empty(x_ref.shape[0] * ec.shape[0])
     eweights = np.empty(x_ref.shape[0] * ec.shape[0])
-    gs = d1 = d2 = d3 = Qn = s0n = 0.0
+    gs = d1 = d2 = d3 = Qn = s0n = d4 = 0.0
     for i in range(znodes.shape[0]):
         z0 = znodes[i]
         t0 = math.tanh(sq * z0)
@@ -120,7 +128,7 @@ def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
             count = fill_rule(ec, m, -Z_MAX, Z_MAX, x_ref, w_ref, True, enodes, eweights)
         else:
             enodes[0], eweights[0], count = 0.0, 1.0, 1
-        a_gs = a_d1 = a_d2 = a_d3 = a_Q = a_Mz = 0.0
+        a_gs = a_d1 = a_d2 = a_d3 = a_Q = a_Mz = a_d4 = 0.0
         for j in range(count):
             h = m0 + sv * enodes[j]
             tp, sp, ep = _tanh_sech2(h + delta)
@@ -128,6 +136,7 @@ def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
             w = eweights[j]
             if with_gs:  # log 2cosh x = |x| + log1p(e^{-2|x|})
                 a_gs += w * (pp * (abs(h + delta) + math.log1p(ep)) + pm * (abs(h - delta) + math.log1p(em)))
+                a_d4 += w * (pp * sp * sp + pm * sm * sm)
             a_d1 += w * (pp * tp - pm * tm)
             a_d2 += w * (pp * sp + pm * sm)
             a_d3 += w * (pm * tm * sm - pp * tp * sp)
@@ -135,13 +144,14 @@ def _entropic(qhat0, Qhat, shat0, shat1, x_ref, w_ref, with_gs):
             a_Mz += w * (pp * tp + pm * tm)
         zw = 2.0 * zweights[i]
         gs += zw * a_gs
+        d4 += zw * a_d4
         d1 += zw * a_d1
         d2 += zw * a_d2
         d3 += zw * 2.0 * a_d3
         Qn += zw * a_Q
         # ∂_{ŝ0}G_S = E[M z0]/√q̂0 - (ŝ0/q̂0)E[M'] - E[M_diff]   (Stein in η for the variance term; M' = sech² mix)
         s0n += zw * (a_Mz * z0 / sq - shat0 / qhat0 * a_d2 - a_d1)
-    return gs, d1, d2, Qn, -s0n, d3
+    return gs, d1, d2, Qn, -s0n, d3, d4
 
 
 @kernel
@@ -195,8 +205,8 @@ def _reference(alpha, weights, kappa_ref):
         if not alpha < ac:
             raise ValueError(f"alpha must be < the spherical capacity {ac:.6g} at kappa_ref={kappa_ref} "
                              f"(spherical max-margin references are unique: use franz_parisi_minimizer); got {alpha}")
-    ref = gardner(alpha, kappa_ref, weights)
-    if weights == "binary" and ref.entropy < -1e-9:
+    ref = gardner(alpha, kappa_ref, weights, strict=weights == "spherical")
+    if weights == "binary" and not ref.entropy >= -1e-9:  # negative, or frozen (-inf)
         raise ValueError(f"kappa_ref must be <= kappa_max(alpha)={kappa_max(alpha, 'binary'):.6g} "
                          f"(no binary references beyond it); got {kappa_ref}")
     return ref
@@ -209,8 +219,13 @@ T_FROZEN = 20.0  # binary: t = -log(1 - Q) beyond this (1 - Q < 2e-9) means the 
 
 
 def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=None, tol=1e-10,
-                 maxiter=500, damping=0.0, method="anderson", strict=True, reference=None):
+                 maxiter=500, damping=0.0, method="anderson", strict=True, reference=None, energetic=None):
     """Franz–Parisi local entropy at distance d; returns :class:`FPResult`.
+
+    ``energetic`` replaces :func:`.fp_energetic.fp_energetic` (the reference constraint θ(h̃ - κ̃)) by another
+    reference channel with the same signature and outputs, e.g. the loss channel of a binary minimiser
+    (:class:`.binary_minimizer.ChannelEnergetic`, with ``reference`` its zero-entropy state); the entropy
+    bound is then the Gardner entropy at κ.
 
     ``kappa_ref = "max"`` (or κ̃ ≥ κ_max up to 1e-9) selects the max-margin references (binary).
     ``start`` warm-starts (Q, s0, ŝ1) from a neighbouring FPResult.
@@ -253,7 +268,7 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
                 Q = -math.expm1(-t)
             else:
                 Q, s0 = x
-            e = fp_energetic(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref)
+            e = (energetic or fp_energetic)(q0, kappa_ref, kappa, S, Q, s0, x_ref, w_ref)
             ent = None
             if binary:  # Q̂ = -2α∂_Q G_E, ŝ0 = -α∂_{s0}G_E, ŝ1 from ∂_{ŝ1}G_S = S
                 Qhat, shat0 = -2.0 * alpha * e[1], -alpha * e[2]
@@ -280,10 +295,10 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
 
     describe = f"franz_parisi(alpha={alpha}, d={d}, weights={weights}, kappa_ref={kappa_ref}, kappa={kappa})"
 
-    def make(x, conv, it, res):
+    def make(x, status, it, res):
         Q, s0, e, ent = evaluate(np.asarray(x, dtype=float))
         return _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, ent[0] if binary else math.nan,
-                       e, conv, it, res, x_ref, w_ref)
+                       e, status, it, res, x_ref, w_ref)
 
     try:
         if binary:
@@ -298,25 +313,51 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
     except ConvergenceError as err:
         if err.state is not None:
             frozen = binary and err.state[0] > T_FROZEN - 2.0
+            if frozen:
+                err.status = FROZEN
             try:
-                err.state = make(err.state, False, err.iterations, err.residual)
+                err.state = make(err.state, err.status, err.iterations, err.residual)
             except Exception:  # noqa: BLE001 - keep the raw state if it is out of the domain
                 pass
             if frozen:
                 err.args = (f"{describe}: no replica-symmetric saddle with Q < 1 — the constrained copies "
                             f"freeze (Q → 1); the RS branch ends at a larger d",)
         raise
-    result = make(fp.x, fp.converged, fp.iterations, fp.residual)
-    bound = _entropy_bound(alpha, weights, kappa, kappa_ref, ref)
-    if result.phi > bound + 1e-9:
-        # φ_FP ≤ the Gardner entropy at κ is exact, whatever κ̃ (Σ_d e^{Nφ_FP(d)} counts all κ-solutions); a
-        # saddle above it is a spurious root: flag it, never return it silently
-        result = make(fp.x, False, fp.iterations, fp.residual)
-        if strict:
-            raise ConvergenceError(f"{describe}: spurious saddle above the Gardner entropy "
-                                   f"(phi={result.phi:.10g} > {bound:.10g})", result, fp.residual,
-                                   fp.iterations)
+    result = make(fp.x, fp.status, fp.iterations, fp.residual)
+    if result.converged:
+        # the variance Q̂ - ŝ0²/q̂0 of h vanishes at d_typ (κ̃ = κ): allow its round-off, relative 1e-9
+        field_ok = not binary or result.Qhat * result.qhat0 - result.shat0 ** 2 >= -1e-9 * (
+            abs(result.Qhat * result.qhat0) + result.shat0 ** 2)
+        status = contract_status(result.phi, result.Q, S, weights,
+                                 _entropy_bound(alpha, weights, kappa, kappa_ref if energetic is None else math.nan,
+                                                ref), field_ok)
+        if status != OK:
+            result = make(fp.x, status, fp.iterations, fp.residual)
+            if strict:
+                raise ConvergenceError(f"{describe}: {status} (phi={result.phi:.10g}, Q={result.Q:.10g})", result,
+                                       fp.residual, fp.iterations, status)
     return result
+
+
+def shell_entropy(S, weights):
+    """The α = 0 envelope: log-count (binary, H₂(d)) or log-fraction (spherical, ½log(1-S²)) of the shell."""
+    if weights == "spherical":
+        return 0.5 * math.log1p(-S * S)
+    d = (1.0 - S) / 2.0
+    return -d * math.log(d) - (1.0 - d) * math.log1p(-d)
+
+
+def contract_status(phi, Q, S, weights, gardner_entropy, field_ok=True, slack=1e-9):
+    """The trust contract's domain and bound checks of a converged FP saddle (THEORY §4), as a status:
+    φ_FP ≤ the Gardner entropy at κ (exact, whatever the reference: Σ_d e^{Nφ_FP(d)} counts all
+    κ-solutions), φ_FP ≤ the shell's own entropy (its α = 0 value), S² < Q < 1, and ``field_ok`` (binary:
+    Q̂q̂₀ ≥ ŝ₀², the variance of the local field h).  A saddle that breaks one is a spurious root."""
+    checks = [(not math.isfinite(phi), NON_FINITE),
+              (not Q < 1.0, FROZEN if weights == "binary" else LEFT_DOMAIN),
+              (not (Q >= S * S and field_ok), LEFT_DOMAIN),
+              (phi > gardner_entropy + slack, BOUND_VIOLATED),
+              (phi > shell_entropy(S, weights) + slack, BOUND_VIOLATED)]
+    return verdict(0.0, 1.0, checks)[1]
 
 
 def _entropy_bound(alpha, weights, kappa, kappa_ref, ref):
@@ -324,12 +365,13 @@ def _entropy_bound(alpha, weights, kappa, kappa_ref, ref):
     if kappa == kappa_ref:
         return ref.entropy
     try:
-        return gardner(alpha, kappa, weights).entropy
+        g = gardner(alpha, kappa, weights)
     except (ValueError, ConvergenceError):
         return math.inf
+    return g.entropy if g.converged else math.inf
 
 
-def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, shat1, e, converged, iterations, residual,
+def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, shat1, e, status, iterations, residual,
             x_ref, w_ref):
     if weights == "spherical":
         K = (S - s0) * (S + s0 - 2 * q0 * S) / (1 - q0) ** 2
@@ -339,14 +381,18 @@ def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, shat1, e, 
         shat0 = -alpha * e[2]
         shat1 = float("nan")
         dphi = -dK_dS / (2 * (1 - Q)) + alpha * e[3]
+        replicon = fp_replicon(alpha, False, Q, e[6])
     else:
         Qhat, shat0 = -2.0 * alpha * e[1], -alpha * e[2]
-        gs = fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref)[0]
+        ent = fp_entropic_binary(qhat0, Qhat, shat0, shat1, x_ref, w_ref)
+        gs = ent[0]
+        replicon = fp_replicon(alpha, True, Q, e[6], ent[6])
         phi = -0.5 * Qhat * (1 - Q) + shat0 * s0 - shat1 * S + gs + alpha * e[0]
         dphi = -shat1 + alpha * e[3]
     return FPResult(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, float(Q), float(s0), float(Qhat),
-                    float(shat0), float(shat1), float(phi), float(dphi), bool(converged), int(iterations),
-                    float(residual))
+                    float(shat0), float(shat1), float(phi), float(dphi), status == OK, int(iterations),
+                    float(residual), status=status, frozen=status == FROZEN,
+                    entropy_negative=bool(weights == "binary" and phi < 0), replicon=replicon)
 
 
 def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *, direction="backward",
@@ -364,7 +410,7 @@ def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *,
         kappa_ref = kappa_max(alpha, weights) - 1e-10
     for v in ds:
         _validate(alpha, v, weights, kappa_ref, kappa)
-    ref = _reference(alpha, weights, kappa_ref)
+    ref = options.pop("reference", None) or _reference(alpha, weights, kappa_ref)
     options.setdefault("strict", False)
     if direction not in ("forward", "backward", "both"):
         raise ValueError(f"direction must be one of forward, backward, both; got {direction!r}")
@@ -387,7 +433,7 @@ def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *,
                 if r.converged:
                     history.append(r)
                 elif weights == "binary" and 1.0 - r.Q < 1e-7:   # no RS saddle: the copies froze (Q → 1)
-                    r = replace(r, Q=1.0, phi=math.nan)
+                    r = replace(r, Q=1.0, phi=math.nan, status=FROZEN, frozen=True)
                     frozen = r if frozen is None or v > frozen.d else frozen
             results.append(r)
             if progress is not None:

@@ -12,6 +12,9 @@ spherical ``q/(1-q) = α E[GH(x)²]``; binary ``q̂ = α E[GH(x)²]/(1-q)``, ``q
 ``entropy`` is the log-count per weight (= φ spherical, φ + log 2 binary); the binary capacity is
 where it vanishes (Krauth–Mézard, α_c(0) ≈ 0.833), the spherical one where q → 1, in closed form
 ``α_c(κ) = 1/[(1+κ²)Φ(κ) + κG(κ)]`` (RS is exact for κ ≥ 0, an upper bound for κ < 0).
+
+``replicon`` (RS stability, docs/stability.md eq. 18–19): spherical ``α E_z[GH'(x)²]``, binary
+``E_z sech⁴(√q̂ z) · α E_z[GH'(x)²]/(1-q)²``; for κ < 0 it reaches 1 at α_AT(κ) < α_c(κ).
 """
 
 import math
@@ -21,15 +24,19 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._numba import kernel
+from ..saddle_point.contract import BOUND_VIOLATED, DIVERGED, FROZEN, NON_FINITE, OK, verdict
 from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.special import GH, G, Phi, log_2cosh, log_H
 from ._quad import feature_rule
+from ._replicon import gardner_replicon, gardner_spherical_terms
 from ..saddle_point.contract import RSFlags
 
 NODES = 12
 WEIGHTS = ("spherical", "binary")
 LOG2 = math.log(2.0)
+TINY = 1e-300          # residual floor: every order parameter converges relatively
+FROZEN_T = -math.log(1e-12)  # 1 - q below 1e-12: the binary saddle is frozen (q → 1)
 
 
 @dataclass(frozen=True)
@@ -110,15 +117,10 @@ def gardner(alpha, kappa=0.0, weights="spherical", *, start=None, tol=1e-12, max
             raise ValueError(f"alpha must be < the spherical capacity {ac:.6g} at kappa={kappa}; got {alpha}")
     if alpha == 0.0:
         return GardnerResult(alpha, kappa, weights, 0.0, 0.0, 0.0, LOG2 if weights == "binary" else 0.0,
-                             0.5, True, 0, 0.0)
+                             0.5, True, 0, 0.0, replicon=0.0)
     if weights == "spherical":
         return _spherical(alpha, kappa, x_ref, w_ref, tol)
     return _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict)
-
-
-def _spherical_phi(alpha, kappa, q, x_ref, w_ref):
-    ge, _ = energetic(q, kappa, x_ref, w_ref)
-    return 0.5 * math.log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * ge
 
 
 def _spherical(alpha, kappa, x_ref, w_ref, tol):
@@ -134,13 +136,30 @@ def _spherical(alpha, kappa, x_ref, w_ref, tol):
         while f(hi) < 0:
             lo, hi = hi, 2.0 * hi
             if hi > 60:
-                raise ConvergenceError(f"gardner(alpha={alpha}, kappa={kappa}): q → 1 (at capacity)")
+                raise ConvergenceError(f"gardner(alpha={alpha}, kappa={kappa}): q → 1 (at capacity)",
+                                       status=DIVERGED)
         t = brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
     q = -math.expm1(-t)
-    phi = _spherical_phi(alpha, kappa, q, x_ref, w_ref)
-    res = abs(f(t)) / (1.0 + q / (1.0 - q))
+    # one pass at the root: G_E (φ), E GH² (the residual) and the replicon (docs/stability.md eq. 18)
+    ge, gh2, replicon = gardner_spherical_terms(alpha, kappa, q, x_ref, w_ref)
+    phi = 0.5 * math.log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * ge
+    res = abs(q / (1.0 - q) - alpha * gh2) / (1.0 + q / (1.0 - q))
+    # the log-fraction of the sphere that solves the problem is ≤ 0 (its α = 0 value)
+    converged, status = verdict(res, tol, [(not math.isfinite(phi), NON_FINITE), (phi > 1e-12, BOUND_VIOLATED)])
     return GardnerResult(alpha, kappa, "spherical", q, q / (1.0 - q) ** 2, phi, phi, (1.0 - q) / 2.0,
-                         True, 0, res)
+                         converged, 0, res, status=status, replicon=replicon)
+
+
+@kernel
+def _one_minus_q(qhat, x_ref, w_ref):
+    """``1 - q' = ∫Dz sech²(√q̂ z)``, computed without cancellation as q' → 1."""
+    s = math.sqrt(qhat)
+    nodes, weights = feature_rule(0.0, 1.0 / s if s > 0 else 1.0, x_ref, w_ref)
+    out = 0.0
+    for i in range(nodes.shape[0]):
+        e = math.exp(-2.0 * abs(s * nodes[i]))
+        out += weights[i] * 4.0 * e / ((1.0 + e) * (1.0 + e))
+    return out
 
 
 def _binary_map(alpha, kappa, q, x_ref, w_ref):
@@ -150,32 +169,46 @@ def _binary_map(alpha, kappa, q, x_ref, w_ref):
 
 
 def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict):
+    """Iterate in ``t = -log(1 - q)``: the residual is then relative in 1 - q, so a saddle pinned at
+    q → 1 (frozen, beyond the freezing point) can never pass for converged (status ``frozen``)."""
     q0 = start.q if start is not None and start.weights == "binary" else min(0.9, 0.5 * alpha)
 
     def F(x):
-        q = x[0]
-        if not 0.0 < q < 1.0:
+        if not 0.0 < x[0] < 700.0:
             return np.array([np.nan])
-        return np.array([_binary_map(alpha, kappa, q, x_ref, w_ref)[1]])
+        q = -math.expm1(-x[0])
+        _, gh2 = energetic(q, kappa, x_ref, w_ref)
+        return np.array([-math.log(_one_minus_q(alpha * gh2 * math.exp(x[0]), x_ref, w_ref))])
+
+    def domain(x):
+        return FROZEN if x[0] > FROZEN_T else None
 
     describe = f"gardner(alpha={alpha}, kappa={kappa}, weights=binary)"
-    try:
-        fp = solve_fixed_point(F, [max(q0, 1e-3)], tol=tol, maxiter=maxiter, strict=strict, describe=describe)
-    except ConvergenceError as err:
-        if err.state is not None:
-            err.state = _binary_result(alpha, kappa, float(err.state[0]), False, err.iterations, err.residual,
-                                       x_ref, w_ref)
-        raise
-    return _binary_result(alpha, kappa, float(fp.x[0]), fp.converged, fp.iterations, fp.residual, x_ref, w_ref)
+    fp = solve_fixed_point(F, [-math.log1p(-min(max(q0, 1e-3), 1.0 - 1e-9))], tol=tol, maxiter=maxiter,
+                           strict=False, describe=describe, floor=TINY, domain=domain)
+    result = _binary_result(alpha, kappa, -math.expm1(-float(fp.x[0])), fp.status, fp.iterations, fp.residual,
+                            x_ref, w_ref)
+    if strict and not result.converged:
+        raise ConvergenceError(f"{describe}: {result.status} after {fp.iterations} iterations "
+                               f"(residual {fp.residual:.3g})", result, fp.residual, fp.iterations, result.status)
+    return result
 
 
-def _binary_result(alpha, kappa, q, converged, iterations, residual, x_ref, w_ref):
+def _binary_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref):
     qhat, _ = _binary_map(alpha, kappa, q, x_ref, w_ref)
     ge, _ = energetic(q, kappa, x_ref, w_ref)
     lc, _ = entropic_binary(qhat, x_ref, w_ref)
     entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
+    frozen = status == FROZEN
+    if frozen:  # the RS entropy of a saddle pinned at q → 1 diverges to -∞
+        entropy = -math.inf
+    if status == OK:
+        status = verdict(residual, np.inf, [(not math.isfinite(entropy), NON_FINITE),
+                                            (entropy > LOG2 + 1e-12, BOUND_VIOLATED)])[1]
     return GardnerResult(alpha, kappa, "binary", q, qhat, entropy - LOG2, entropy, (1.0 - q) / 2.0,
-                         bool(converged), int(iterations), float(residual))
+                         status == OK, int(iterations), float(residual), status=status,
+                         entropy_negative=bool(entropy < 0 or frozen), frozen=frozen,
+                         replicon=math.nan if frozen else gardner_replicon(alpha, kappa, True, q, qhat, x_ref, w_ref))
 
 
 def capacity(kappa=0.0, weights="spherical"):
@@ -184,7 +217,7 @@ def capacity(kappa=0.0, weights="spherical"):
     ac = spherical_capacity(kappa)
     if weights == "spherical":
         return ac
-    f = lambda a: gardner(a, kappa, "binary").entropy
+    f = lambda a: gardner(a, kappa, "binary", strict=False).entropy  # frozen: -inf, beyond capacity
     lo, hi = 0.05 * ac, 0.5 * ac
     while f(hi) > 0:
         lo, hi = hi, 0.5 * (hi + ac)
@@ -208,7 +241,7 @@ def kappa_max(alpha, weights="spherical"):
     ks = brentq(g, lo, hi, xtol=1e-14)
     if weights == "spherical":
         return ks
-    f = lambda k: gardner(alpha, k, "binary").entropy
+    f = lambda k: gardner(alpha, k, "binary", strict=False).entropy
     hi = ks - 1e-3 * (1.0 + abs(ks))
     step = 0.5
     lo = hi - step

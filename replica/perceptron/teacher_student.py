@@ -12,6 +12,9 @@ Labels ``y = sign(ν)``, ``ν = w*·x/√N``; estimator ``argmin_w Σ_μ ℓ(y_�
 (m̂ = (α/V*)E[(ν - ρω/√q) y g]; the ν average is done in closed form.)  As α grows, ρ → 1 and T
 becomes a step of width √V*/ρ at ξ = 0 (and G(ρξ/√V*)/√V* a narrow Gaussian): the ξ rule is cut
 on that scale (see ``_quad``), so large α needs no more nodes.
+
+``replicon`` (docs/stability.md): ERM ``α E[(1 - ∂p/∂ω)²] ≤ V̂/(λ + V̂) < 1`` (eq. 16–17, convex losses are
+stable); Bayes-optimal ``α√(1-q)√(2/π)∫Ds GH(y)(GH(y) - y)²`` (eq. 25), the slope of the Bayes map (eq. 26).
 """
 
 import math
@@ -27,7 +30,9 @@ from ..saddle_point.losses import HINGE, loss_code, loss_d1, loss_value, prox
 from ..saddle_point.quadrature import gauss_hermite, gauss_legendre
 from ..saddle_point.special import GH, G, H
 from ._quad import BASE, KINK_OFFSETS, STEP_OFFSETS, Z_MAX, add_feature, rule
-from ..saddle_point.contract import RSFlags
+from ._replicon import ts_bayes_replicon
+from ..saddle_point.contract import OK, RSFlags
+from ..saddle_point.stability import erm_replicon
 
 NODES = 12
 P_POINTS = np.array([-8.0, -2.0, 0.0, 2.0, 8.0])
@@ -76,13 +81,14 @@ def _rule(kind, param, q, V, rho, x_ref, w_ref):
 
 @kernel
 def _moments(kind, param, m, q, V, x_ref, w_ref):
-    """``(∫T g², ∫T(1-∂p), ∫G(ρξ/√V*) g/√V*, ∫T ℓ(p), ∫T [p<0])`` (each to be doubled)."""
+    """``(∫T g², ∫T(1-∂p), ∫G(ρξ/√V*) g/√V*, ∫T ℓ(p), ∫T [p<0], ∫T(1-∂p)²)`` (each to be doubled; the last
+    gives the replicon α E[(1-∂p/∂ω)²], docs/stability.md eq. 16)."""
     sq = math.sqrt(q)
     rho = min(m / sq, 1.0)
     vstar = max(1.0 - rho * rho, 1e-300)
     sv = math.sqrt(vstar)
     nodes, weights = _rule(kind, param, q, V, rho, x_ref, w_ref)
-    out = np.zeros(5)
+    out = np.zeros(6)
     for i in range(nodes.shape[0]):
         xi = nodes[i]
         omega = sq * xi
@@ -92,6 +98,7 @@ def _moments(kind, param, m, q, V, x_ref, w_ref):
         w = weights[i]
         out[0] += w * t * g * g
         out[1] += w * t * (1.0 - dp)
+        out[5] += w * t * (1.0 - dp) * (1.0 - dp)
         out[2] += w * G(rho * xi / sv) / sv * g
         out[3] += w * t * loss_value(kind, p, param)
         if p < 0.0:
@@ -107,6 +114,9 @@ def _ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref):
     mhat = 2.0 * alpha * mom[2]
     k = lam + Vhat
     return mhat, qhat, Vhat, mhat / k, (mhat * mhat + qhat) / (k * k), 1.0 / k
+
+
+TINY = 1e-300  # residual floor of m, q, V: relative convergence in every order parameter
 
 
 def _validate(alpha, lam=None):
@@ -137,15 +147,15 @@ def erm(loss, alpha, lam, *, start=None, tol=1e-10, maxiter=5000, damping=0.0, m
         return np.array(_ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref)[3:])
 
     describe = f"teacher-student erm(loss={loss}, alpha={alpha}, lam={lam})"
-    try:
+    try:  # relative residual in m, q, V however small (q ~ 1/λ² at large λ)
         fp = solve_fixed_point(F, x0, tol=tol, maxiter=maxiter, damping=damping, method=method,
-                               strict=strict, describe=describe)
+                               strict=strict, describe=describe, floor=TINY)
     except ConvergenceError as err:
         if err.state is not None:
-            err.state = _result(loss, kind, param, alpha, lam, err.state, False, err.iterations, err.residual,
-                                x_ref, w_ref)
+            err.state = _result(loss, kind, param, alpha, lam, err.state, err.status, err.iterations,
+                                err.residual, x_ref, w_ref)
         raise
-    return _result(loss, kind, param, alpha, lam, fp.x, fp.converged, fp.iterations, fp.residual, x_ref, w_ref)
+    return _result(loss, kind, param, alpha, lam, fp.x, fp.status, fp.iterations, fp.residual, x_ref, w_ref)
 
 
 def _hebb_start(alpha, lam):
@@ -154,14 +164,15 @@ def _hebb_start(alpha, lam):
     return np.array([alpha * math.sqrt(2 / math.pi) / k, (2 * alpha ** 2 / math.pi + alpha) / k ** 2, 1.0 / k])
 
 
-def _result(loss, kind, param, alpha, lam, x, converged, iterations, residual, x_ref, w_ref):
+def _result(loss, kind, param, alpha, lam, x, status, iterations, residual, x_ref, w_ref):
     m, q, V = (float(v) for v in x)
     mhat, qhat, Vhat = _ts_map(kind, param, alpha, lam, m, q, V, x_ref, w_ref)[:3]
     mom = _moments(kind, param, m, q, V, x_ref, w_ref)
     return ERMResult(loss, alpha, lam, m, q, V, float(mhat), float(qhat), float(Vhat),
                      gen_error=math.acos(min(1.0, m / math.sqrt(q))) / math.pi,
                      train_error=float(2 * mom[4]), train_loss=float(2 * mom[3]),
-                     converged=bool(converged), iterations=int(iterations), residual=float(residual))
+                     converged=status == OK, iterations=int(iterations), residual=float(residual), status=status,
+                     replicon=float(erm_replicon(alpha, 2 * mom[5])))
 
 
 def erm_curve(loss, alpha, lam, *, direction="forward", progress=None, **options):
@@ -190,6 +201,7 @@ def _bayes_integral(q, nodes, weights):
 class BayesResult(RSFlags):
     alpha: float
     q: float
+    one_minus_q: float
     qhat: float
     bayes_error: float
     gibbs_error: float
@@ -198,22 +210,42 @@ class BayesResult(RSFlags):
     residual: float
 
 
+BAYES_ALPHA_MAX = 1e150
+
+
 def bayes(alpha):
-    """Bayes-optimal overlap ``q`` from ``q/√(1-q) = (α/π)∫Dt e^{-qt²/2}/H(-√q t)`` (Gaussian prior)."""
+    """Bayes-optimal overlap ``q`` from ``q/√(1-q) = (α/π)∫Dt e^{-qt²/2}/H(-√q t)`` (Gaussian prior).
+
+    Solved for ``t = -log(1-q)`` in log form, ``log q + t/2 = log(α/π) + log I(q)``, so that
+    ``u = 1 - q = e^{-t}`` stays resolved as q → 1: ``1 - q ≈ (π/(α I(1)))²`` with
+    ``I(1) = ∫Dt e^{-t²/2}/H(-t) = 2.26398`` (the integral is smooth at q = 1), hence
+    ``αε_BO → 1/I(1) = 0.44170`` and ``αε_Gibbs → √2/I(1) = 0.62466``.  The errors are computed
+    from ``u`` and ``q`` separately (``arccos √q = atan2(√u, √q)``), so they keep full relative
+    accuracy at both ends.  α is allowed in ``(0, 1e150]``: beyond, u falls towards the smallest
+    normal double and ``q̂ = q/u`` overflows (ValueError).
+    """
     _validate(alpha)
+    if alpha > BAYES_ALPHA_MAX:
+        raise ValueError(f"alpha must be in (0, {BAYES_ALPHA_MAX:g}] for the Bayes-optimal teacher-student "
+                         f"perceptron (1 - q ~ 1/alpha² underflows beyond); got {alpha}")
     nodes, weights = gauss_hermite(120)
+    log_a = math.log(alpha) - math.log(math.pi)
 
-    def f(t):  # t = -log(1-q)
+    def f(t):  # t = -log(1-q); increasing in t
         q = -math.expm1(-t)
-        return q / math.sqrt(1 - q) - alpha / math.pi * _bayes_integral(q, nodes, weights)
+        return math.log(q) + 0.5 * t - log_a - math.log(_bayes_integral(q, nodes, weights))
 
-    hi = 1.0
-    while f(hi) < 0:
-        hi *= 2.0
-    t = brentq(f, 1e-300, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
-    q = -math.expm1(-t)
-    return BayesResult(alpha, q, q / (1 - q), math.acos(math.sqrt(q)) / math.pi, math.acos(q) / math.pi,
-                       True, 0, abs(f(t)) / (1 + q / math.sqrt(1 - q)))
+    if alpha < 1e-200:  # q = (2/π)α(1 + O(α)): exact in double precision
+        t = 2.0 * alpha / math.pi
+    else:
+        lo, hi = min(alpha / 8.0, 1e-3), 1.0
+        while f(hi) < 0:
+            hi *= 2.0
+        t = brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+    q, u = -math.expm1(-t), math.exp(-t)
+    return BayesResult(alpha, q, u, q / u, math.atan2(math.sqrt(u), math.sqrt(q)) / math.pi,
+                       math.atan2(math.sqrt(u * (1.0 + q)), q) / math.pi, True, 0, abs(f(t)),
+                       replicon=ts_bayes_replicon(alpha, q, u, *gauss_hermite(40)))  # 40 nodes: rel 2e-12
 
 
 def bayes_error(alpha):

@@ -1,13 +1,19 @@
 """Fixed-point iteration ``x = F(x)`` with damping and Anderson acceleration.
 
-Contract (THEORY §0):
+Contract (THEORY §0 and :mod:`replica.saddle_point.contract`):
 
 - damping ``x ← (1-ψ)F(x) + ψx`` with ψ the weight on the old value;
 - convergence is declared on the **undamped** residual
-  ``r(x) = max_i |F(x)_i - x_i| / max(1, |x_i|)`` (absolute for O(1) entries,
-  relative for large ones such as q at small λ), never on the damped step;
-- the result carries ``iterations`` and ``residual``; failure raises
-  :class:`ConvergenceError` carrying the last state, unless ``strict=False``.
+  ``r(x) = max_i |F(x)_i - x_i| / max(floor_i, |x_i|)``, never on the damped step.  ``floor`` is the
+  absolute floor of each quantity (default 1: absolute for O(1) entries, relative for large ones);
+  solvers pass a tiny floor for quantities that must hold relatively however small they are
+  (q ~ 1/λ² at large λ);
+- a state with an entry beyond ``limit`` in magnitude stops the iteration with status ``diverged``
+  (a norm running off to infinity makes any residual relative to it look small); ``domain(x)``
+  returns a status (``frozen``, ``left-domain``, ...) for states outside the problem's domain,
+  checked at every iteration and on the final state;
+- the result carries ``status``, ``iterations`` and ``residual``; failure raises
+  :class:`ConvergenceError` carrying the last state and its status, unless ``strict=False``.
 
 Anderson mixing (type II, memory ``memory``) extrapolates from the last few
 residuals; a step that more than doubles the residual (or leaves the map's domain) is
@@ -25,16 +31,19 @@ import math
 import numpy as np
 
 from .._numba import kernel
+from .contract import DIVERGED, LEFT_DOMAIN, MAX_ITER, NON_FINITE, OK
 
 
 class ConvergenceError(RuntimeError):
-    """A fixed point was not reached; ``state``, ``residual`` and ``iterations`` describe the last iterate."""
+    """A fixed point was not reached; ``state``, ``residual``, ``iterations`` and ``status`` (a
+    :mod:`~replica.saddle_point.contract` status) describe the last iterate."""
 
-    def __init__(self, message, state=None, residual=np.nan, iterations=0):
+    def __init__(self, message, state=None, residual=np.nan, iterations=0, status=MAX_ITER):
         super().__init__(message)
         self.state = state
         self.residual = residual
         self.iterations = iterations
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -43,15 +52,17 @@ class FixedPointResult:
     converged: bool
     iterations: int
     residual: float
+    status: str = OK
 
 
-def residual_norm(x, fx):
-    """Mixed absolute/relative sup-norm ``max_i |fx_i - x_i| / max(1, |x_i|)``."""
-    return float(np.max(np.abs(fx - x) / np.maximum(1.0, np.abs(x))))
+def residual_norm(x, fx, floor=1.0):
+    """Sup-norm ``max_i |fx_i - x_i| / max(floor_i, |x_i|)`` (floor 1: mixed absolute/relative)."""
+    return float(np.max(np.abs(fx - x) / np.maximum(floor, np.abs(x))))
 
 
 def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="anderson",
-                      memory=5, strict=True, describe="fixed point"):
+                      memory=5, strict=True, describe="fixed point", floor=1.0, limit=np.inf, domain=None,
+                      patience=200):
     """Solve ``x = F(x)``.
 
     Parameters
@@ -69,6 +80,16 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
     method : {"anderson", "damped"}
     memory : int
         Anderson history length.
+    floor : float or array_like
+        Absolute floor of each entry in the residual (see the module docstring).
+    limit : float
+        A state with ``max |x_i| > limit`` stops the iteration with status ``diverged``.
+    domain : callable, optional
+        ``domain(x) -> None`` inside the domain, else the status naming why (``frozen``, ...);
+        a state outside stops the iteration.
+    patience : int
+        Stop (status ``max-iter``, "stalled") when the residual has not halved in this many
+        iterations: a map that cycles or creeps at a boundary is not run to ``maxiter``.
     strict : bool
         Raise :class:`ConvergenceError` on failure (default) or return a result with
         ``converged=False``.
@@ -77,20 +98,49 @@ def solve_fixed_point(F, x0, *, tol=1e-10, maxiter=2000, damping=0.0, method="an
         raise ValueError(f"damping must lie in [0, 1); got {damping}")
     if method not in ("anderson", "damped"):
         raise ValueError(f"method must be 'anderson' or 'damped'; got {method!r}")
+    x = np.array(x0, dtype=float)
+    floor = np.broadcast_to(np.asarray(floor, dtype=float), x.shape).copy()
+    check = (float(limit), domain)
     with np.errstate(all="ignore"):  # states outside the map's domain are handled, not warned about
-        return _iterate(F, np.array(x0, dtype=float), tol, maxiter, damping, method, memory, strict, describe)
+        return _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe, floor, check, patience)
 
 
-def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
+def _state_status(x, check):
+    """The per-iteration state checks: non-finite, beyond the divergence limit, outside the caller's domain;
+    None if the state passes (``check = (limit, domain)``)."""
+    size = _size(x)
+    if size != size:
+        return NON_FINITE
+    if size > check[0]:
+        return DIVERGED
+    return None if check[1] is None else check[1](x)
+
+
+@kernel
+def _size(x):
+    """``max_i |x_i|``, NaN if any entry is NaN."""
+    out = 0.0
+    for i in range(x.shape[0]):
+        a = abs(x[i])
+        if a != a:
+            return a
+        out = max(out, a)
+    return out
+
+
+def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe, floor, check, patience):
     fx = np.asarray(F(x), dtype=float)
     if not np.all(np.isfinite(fx)):
-        raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x, np.nan, 0)
-    res = _residual(x, fx)
+        raise ConvergenceError(f"{describe}: the map is not finite at the initial state", x, np.nan, 0,
+                               NON_FINITE)
+    res = _residual(x, fx, floor)
+    status = _state_status(x, check)
+    mark, mark_it = res, 0  # the last residual that halved the one before it, and when
     # Anderson history as ring buffers: the least-squares fit does not care about the row order
     dX, dR = np.empty((memory, x.size)), np.empty((memory, x.size))
     stored = it = cooldown = 0
     psi = damping
-    while res > tol and it < maxiter:
+    while status is None and res > tol and it < maxiter and it - mark_it <= patience:
         it += 1
         r = fx - x
         use_anderson = method == "anderson" and stored > 0 and cooldown == 0
@@ -102,7 +152,7 @@ def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
             step = (1.0 - psi) * r
         x_new = x + step
         fx_new = _safe(F, x_new)
-        res_new = _residual(x_new, fx_new) if fx_new is not None else np.inf
+        res_new = _residual(x_new, fx_new, floor) if fx_new is not None else np.inf
         if not res_new < 2.0 * res:
             # the step misbehaved: forget the history, and backtrack along the plain damped step
             stored = 0
@@ -111,33 +161,39 @@ def _iterate(F, x, tol, maxiter, damping, method, memory, strict, describe):
             for _ in range(30):
                 x_new = x + length * r
                 fx_new = _safe(F, x_new)
-                res_new = _residual(x_new, fx_new) if fx_new is not None else np.inf
+                res_new = _residual(x_new, fx_new, floor) if fx_new is not None else np.inf
                 if res_new < 2.0 * res:
                     break
                 length *= 0.5
         if fx_new is None:
             raise ConvergenceError(f"{describe}: the map left its domain after {it} iterations",
-                                   x, res, it)
+                                   x, res, it, LEFT_DOMAIN)
         if method == "anderson":
             k = stored % memory
             dX[k] = x_new - x
             dR[k] = (fx_new - x_new) - r
             stored += 1
         x, fx, res = x_new, fx_new, res_new
-    converged = bool(res <= tol)
+        status = _state_status(x, check)
+        if res <= 0.5 * mark:
+            mark, mark_it = res, it
+    if status is None:
+        status = OK if res <= tol else MAX_ITER
+    converged = status == OK
     if not converged and strict:
-        raise ConvergenceError(
-            f"{describe}: not converged after {it} iterations (residual {res:.3g} > tol {tol:.1g})",
-            x, res, it)
-    return FixedPointResult(x=x, converged=converged, iterations=it, residual=res)
+        stalled = f" (stalled: the residual did not halve in {patience} iterations)" if it < maxiter else ""
+        why = (f"not converged after {it} iterations{stalled} (residual {res:.3g} > tol {tol:.1g})"
+               if status == MAX_ITER else f"stopped after {it} iterations: {status}")
+        raise ConvergenceError(f"{describe}: {why}", x, res, it, status)
+    return FixedPointResult(x=x, converged=converged, iterations=it, residual=res, status=status)
 
 
 @kernel
-def _residual(x, fx):
+def _residual(x, fx, floor):
     """:func:`residual_norm` as a kernel (the solver calls it every iteration)."""
     out = 0.0
     for i in range(x.shape[0]):
-        out = max(out, abs(fx[i] - x[i]) / max(1.0, abs(x[i])))
+        out = max(out, abs(fx[i] - x[i]) / max(floor[i], abs(x[i])))
     return out
 
 

@@ -154,3 +154,49 @@ def test_bad_input(kwargs, match):
     args = dict(loss="logistic", alpha=1.0, delta=1.0, lam=0.1, rho=0.5) | kwargs
     with pytest.raises(ValueError, match=match):
         erm(**args)
+
+
+def _square_closed_form_mpmath(alpha, delta, lam, rho, bias, dps=50):
+    """The THEORY §1 closed form evaluated naively (textbook quadratic formula, no rearrangement) in mpmath at
+    ``dps`` digits, where the cancellations are harmless; returns the fields as floats."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        al, de, la, rh = (mp.mpf(x) for x in (alpha, delta, lam, rho))
+        a2, a1 = la * de, la + de * (al - 1)
+        V = 1 / a1 if a2 == 0 else (-a1 + mp.sqrt(a1 * a1 + 4 * a2)) / (2 * a2)
+        c = 4 * rh * (1 - rh) if bias else mp.mpf(1)
+        k = 1 + de * V
+        A = al * c * V / k
+        m = A / (1 + A)
+        b = (2 * rh - 1) * (1 - m) if bias else mp.mpf(0)
+        mhat = al * c * (1 - m) / k
+        q = V * V * (mhat ** 2 + al * de * c * (1 - m) ** 2 / k ** 2) / (1 - al * de ** 2 * V * V / k ** 2)
+        Vhat = al * de / k
+        qhat = q * (la + Vhat) ** 2 - mhat ** 2
+        return {name: float(v) for name, v in dict(V=V, m=m, q=q, b=b, mhat=mhat, qhat=qhat, Vhat=Vhat).items()}
+
+
+@pytest.mark.parametrize("lam", [1e-12, 1e-6, 1.0, 1e6])
+@pytest.mark.parametrize("rho,bias", [(0.5, False), (0.2, True)])
+def test_square_closed_form_against_mpmath(lam, rho, bias):
+    """Reference: the closed form at 50 digits (mpmath, ``_square_closed_form_mpmath``); relative tolerance
+    1e-13 on V, m, q, b, m̂, q̂, V̂, over α ∈ {0.3, 0.9, 1, 1.1, 2, 50} (both sides of 1) and Δ ∈ {0.1, 1, 5}.
+    The textbook root (-a₁ + √(a₁² + 4a₂))/(2a₂) lost 2e-5 at (α, Δ, λ) = (2, 0.5, 1e-12) and 30 % at
+    (50, 2, 1e-12)."""
+    for alpha, delta in itertools.product((0.3, 0.9, 1.0, 1.1, 2.0, 50.0), (0.1, 1.0, 5.0)):
+        r = square_closed_form(alpha, delta, lam, rho, bias)
+        ref = _square_closed_form_mpmath(alpha, delta, lam, rho, bias)
+        for name, value in ref.items():
+            assert getattr(r, name) == pytest.approx(value, rel=1e-13, abs=0.0), (alpha, delta, name)
+
+
+def test_square_closed_form_reported_case_and_lam_zero():
+    """The reported case gm.square_closed_form(2, 0.5, 1e-12).V (mpmath at 50 digits, rel 1e-13); λ = 0 with
+    α > 1 gives V = 1/(Δ(α-1)) exactly (closed form, rel 1e-15); λ = 0 with α ≤ 1 has no positive root."""
+    assert square_closed_form(2.0, 0.5, 1e-12).V == pytest.approx(_square_closed_form_mpmath(2.0, 0.5, 1e-12, 0.5, False)["V"],
+                                                                 rel=1e-13, abs=0.0)
+    assert square_closed_form(3.0, 0.5, 0.0).V == pytest.approx(1.0, rel=1e-15)
+    for alpha in (0.5, 1.0):
+        with pytest.raises(ValueError, match="needs alpha > 1"):
+            square_closed_form(alpha, 0.5, 0.0)

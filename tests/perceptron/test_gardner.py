@@ -14,8 +14,8 @@ from . import reference_slow as ref
 @pytest.mark.parametrize("kappa", [0.0, 0.5, -0.3])
 def test_spherical_capacity_mpmath(kappa):
     # reference: α_c(κ) = 1/∫_{-κ}^∞ Dt (t+κ)² (Gardner 1988), mpmath quad; tol 1e-12 relative
-    mp.mp.dps = 30
-    val = 1 / mp.quad(lambda t: mp.npdf(t) * (t + kappa) ** 2, [-kappa, mp.inf])
+    with mp.workdps(30):
+        val = 1 / mp.quad(lambda t: mp.npdf(t) * (t + kappa) ** 2, [-kappa, mp.inf])
     assert capacity(kappa) == pytest.approx(float(val), rel=1e-12)
     if kappa == 0.0:
         assert capacity(0.0) == pytest.approx(2.0, rel=1e-14)  # literature constant α_c(0) = 2
