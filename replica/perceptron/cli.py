@@ -27,8 +27,10 @@ WEIGHTS_B = Param("weights", str, "binary", "weight space", choices=("spherical"
 D = Param("d", float, None, "distance d = (1-S)/2 from the reference", check=_half_open, allowed="in (0, 0.5)")
 LAM = Param("lam", float, None, "L2 penalty λ (λ/2 ‖w‖²)", check=positive, allowed="> 0")
 TS_LOSS = Param("loss", str, None, "margin loss", choices=("square", "logistic", "hinge"))
-MIN_LOSS = Param("loss", str, None, "loss minimised by the reference",
-                 choices=("hinge", "cross_entropy", "logistic", "square"))
+MIN_LOSS = Param("loss", str, None, "loss minimised by the reference (error_counting: binary weights only)",
+                 choices=("hinge", "cross_entropy", "logistic", "square", "error_counting"))
+EC_MARGIN = Param("kappa_ref", float, 0.0, "threshold κ̃ of the error-counting loss Θ(κ̃ - Δ) (error_counting only)",
+                  check=_finite, allowed="finite")
 MARGIN = Param("margin", float, 1.0, "hinge margin (hinge only)", check=_finite, allowed="finite")
 GAMMA = Param("gamma", float, 1.0, "cross-entropy sharpness γ (cross_entropy only)", check=positive, allowed="> 0")
 
@@ -41,9 +43,11 @@ def _fp(alpha, weights, kappa_ref, kappa, max_margin, d, start=None):
     return franz_parisi(alpha, d, weights, "max" if max_margin else kappa_ref, kappa, start=start, strict=False)
 
 
-def _fpm(loss, alpha, kappa, margin, gamma, d, start=None):
-    extra = {"hinge": {"margin": margin}, "cross_entropy": {"gamma": gamma}}.get(loss, {})
-    return franz_parisi_minimizer(loss, alpha, d, kappa, start=start, strict=False, **extra)
+def _fpm(loss, alpha, kappa, margin, gamma, weights, kappa_ref, d, start=None):
+    extra = {"hinge": {"margin": margin}, "cross_entropy": {"gamma": gamma},
+             "error_counting": {"margin": kappa_ref}}.get(loss, {})
+    start = start if getattr(start, "weights", None) == weights else None
+    return franz_parisi_minimizer(loss, alpha, d, kappa, weights, start=start, strict=False, **extra)
 
 
 register(Problem("gardner", "Gardner volume, spherical or binary weights (THEORY §3)", _gardner,
@@ -54,5 +58,5 @@ register(Problem("ts-bayes", "teacher–student Bayes-optimal and Gibbs errors (
                  lambda start=None, **kw: bayes(**kw), (ALPHA,)))
 register(Problem("franz-parisi", "Franz–Parisi local entropy around typical/max-margin solutions (THEORY §4)",
                  _fp, (ALPHA, WEIGHTS_B, KAPPA_REF, KAPPA, MAX_MARGIN, D)))
-register(Problem("franz-parisi-minimizer", "local entropy around loss minimisers, spherical (THEORY §4)",
-                 _fpm, (MIN_LOSS, ALPHA, KAPPA, MARGIN, GAMMA, D)))
+register(Problem("franz-parisi-minimizer", "local entropy around loss minimisers; binary: zero-entropy minimiser "
+                 "(THEORY §4, §10)", _fpm, (MIN_LOSS, ALPHA, KAPPA, MARGIN, GAMMA, WEIGHTS, EC_MARGIN, D)))

@@ -12,8 +12,10 @@ is ``u*(z) = prox_{χℓ}(z)``, z ~ N(0,1) its cavity field, and the spherical c
 Stationarity: ``Q = (2Sδ - δ² + r)/(1 + r)``, ``r = αE[GH(X)²]``;
 ``δ = S - α√(1-Q) E[GH(X)(u* - z0)]``.  Unconstrained copies (β = 0 on w) have Q = S², δ = S:
 the fraction of patterns violated by a random w at distance d is ``E_z H((S u*(z) - κ)/√(1-S²))``.
+``replicon``: the constrained copies' ``α E[GH'(X)²]`` (docs/stability.md eq. 24).
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -26,9 +28,12 @@ from ..saddle_point.losses import CROSS_ENTROPY, HINGE, loss_code, loss_d1, loss
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.special import GH, H, log_H
 from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, rule
+from ._replicon import fp_replicon
 from ._solve import robust_fixed_point
-from .gardner import spherical_capacity
-from ..saddle_point.contract import RSFlags
+from .binary_minimizer import binary_minimizer_fp
+from .franz_parisi import contract_status
+from .gardner import gardner, spherical_capacity
+from ..saddle_point.contract import FROZEN, OK, RSFlags
 
 NODES = 16
 MIN_LOSSES = ("hinge", "cross_entropy", "logistic", "square")
@@ -96,11 +101,12 @@ def reference_moments(kind, param, chi, kappa, S, x_ref, w_ref):
 
 @kernel
 def min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref):
-    """``(E log H(X), E GH(X)², E GH(X)(u*-z0), ∂_S E log H(X))``."""
+    """``(E log H(X), E GH(X)², E GH(X)(u*-z0), ∂_S E log H(X), E GH'(X)²)``, ``GH' = GH(GH - X)`` (the last gives
+    the constrained copies' replicon α E GH'(X)², docs/stability.md eq. 24)."""
     nodes, weights = z_rule(kind, param, chi, x_ref, w_ref)
     sb = math.sqrt(max(Q - S * S, 1e-300))
     sQ = math.sqrt(1.0 - Q)
-    out = np.zeros(4)
+    out = np.zeros(5)
     for i in range(nodes.shape[0]):
         z0 = nodes[i]
         u = prox(kind, z0, chi, param)[0]
@@ -109,7 +115,7 @@ def min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref):
         cuts[:BASE.shape[0]] = BASE
         n = add_feature(cuts, BASE.shape[0], (kappa - mean) / sb, sQ / sb, KINK_OFFSETS)
         enodes, eweights = rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref)
-        a0 = a1 = a2 = a3 = 0.0
+        a0 = a1 = a2 = a3 = a4 = 0.0
         for j in range(enodes.shape[0]):
             X = (kappa - mean - sb * enodes[j]) / sQ
             gx = GH(X)
@@ -117,13 +123,16 @@ def min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref):
             a0 += w * log_H(X)
             a1 += w * gx * gx
             a2 += w * gx
-            a3 += w * gx * (gx - X)
+            cx = gx * (gx - X)
+            a3 += w * cx
+            a4 += w * cx * cx
         zw = weights[i]
         out[0] += zw * a0
         out[1] += zw * a1
         out[2] += zw * a2 * (u - z0)
         # ∂X/∂S = (-z0 + Sη/√(Q-S²))/√(1-Q); Stein: E[GH(X) η] = -(√(Q-S²)/√(1-Q)) E[GH'(X)]
         out[3] += zw * (z0 * a2 + S * a3 / sQ) / sQ
+        out[4] += zw * a4
     return out
 
 
@@ -144,23 +153,66 @@ def _loss(loss, loss_params):
     return loss_code(loss, param)
 
 
+LOG_CHI_MAX = 60.0  # the smooth losses' prox (bisection on [z, z + χ]) is resolved up to χ = e^60
+
+
+def _alpha_range(loss, kind, param, x_ref, w_ref):
+    """``(α_min, m2_max, message)``: a finite root χ of ``α E(u*-z)² = 1`` exists (within χ ≤ e^LOG_CHI_MAX)
+    iff ``α > α_min`` and ``α·m2_max > 1``, with ``m2_max = E(u*-z)²`` at χ = e^LOG_CHI_MAX (docs/perceptron.md,
+    "Range of α for the minimiser").  E(u*-z)² increases with χ from 0 to its χ → ∞ limit: 2 (square),
+    1/α_c(margin) (hinge: u* → max(z, margin)), unbounded (logistic, cross-entropy: u* → ∞)."""
+    m2_max = float(reference_moments(kind, param, math.exp(LOG_CHI_MAX), 0.0, 0.0, x_ref, w_ref)[0])
+    if loss == "square":
+        return 0.5, m2_max, (
+            "alpha must be > {} for the square-loss minimiser on the sphere (chi = 1/(sqrt(2 alpha) - 1); "
+            "below, the zero-loss set meets the sphere)")
+    if loss == "hinge":
+        return max(spherical_capacity(param), 1.0 / m2_max), m2_max, (
+            f"alpha must be > capacity(margin={param:g})={{}} for the hinge minimiser to be unique (below it "
+            f"the zero-loss set has volume)")
+    name, rate = ("logistic", "") if loss == "logistic" else (f"cross_entropy (gamma={param:g})", "2 gamma ")
+    return 1.0 / m2_max, m2_max, (
+        f"alpha must be > {{}} for the {name} minimiser: a finite chi exists for every alpha > 0, but "
+        f"log chi ~ {rate}kappa_max(alpha) exceeds {LOG_CHI_MAX:g} below, beyond the double-precision prox")
+
+
+def minimizer_alpha_min(loss, **loss_params):
+    """Smallest α (exclusive) at which :func:`reference_chi` has a finite root: 0.5 for square, the Gardner
+    capacity α_c(margin) for hinge, the numerical limit ``1/E(u*-z)²|_{χ=e^60}`` for logistic and
+    cross-entropy (a finite χ exists at every α > 0 there, with log χ → ∞ as α → 0)."""
+    kind, param = _loss(loss, loss_params)
+    x_ref, w_ref = gauss_legendre(NODES)
+    return _alpha_range(loss, kind, param, x_ref, w_ref)[0]
+
+
 def reference_chi(loss, alpha, **loss_params):
-    """χ = β(1-q0) of the minimiser: root of ``α E(u* - z)² = 1`` (increasing in χ)."""
+    """χ = β(1-q0) of the minimiser: root of ``α E(u* - z)² = 1`` (increasing in χ).
+
+    Raises a one-line ValueError when no finite root exists: α ≤ 0.5 (square), α ≤ α_c(margin)
+    (hinge), α ≤ :func:`minimizer_alpha_min` (logistic, cross-entropy: χ > e^60).
+    """
     kind, param = _loss(loss, loss_params)
     if not (np.isfinite(alpha) and alpha > 0):
         raise ValueError(f"alpha must be > 0; got {alpha}")
-    if loss == "hinge" and not alpha > spherical_capacity(param):
-        raise ValueError(f"alpha must be > capacity(margin)={spherical_capacity(param):.6g} for the hinge "
-                         f"minimiser to be unique (below it the zero-loss set has volume); got {alpha}")
     x_ref, w_ref = gauss_legendre(NODES)
+    alpha_min, m2_max, message = _alpha_range(loss, kind, param, x_ref, w_ref)
+    if loss == "square":  # closed form; 2α - 1 is exact, so χ keeps full accuracy as α ↓ 1/2
+        if not alpha > 0.5:
+            raise ValueError(message.format(0.5) + f"; got {alpha}")
+        return (math.sqrt(2.0 * alpha) + 1.0) / (2.0 * alpha - 1.0)
+    if not (alpha > alpha_min and alpha * m2_max > 1.0):
+        shown = f"{alpha_min:.6g}"
+        if float(shown) < alpha_min:  # round the bound up, so that every α below it is refused
+            shown = f"{float(shown) + 10.0 ** (math.floor(math.log10(alpha_min)) - 5):.6g}"
+        if float(shown) < alpha:  # α within rounding of the bound
+            shown = f"{alpha_min:.17g}"
+        raise ValueError(message.format(shown) + f"; got {alpha}")
     f = lambda t: alpha * reference_moments(kind, param, math.exp(t), 0.0, 0.0, x_ref, w_ref)[0] - 1.0
-    lo, hi = -1.0, 1.0
+    lo, hi = -1.0, min(1.0, LOG_CHI_MAX)
     while f(lo) > 0:
         lo -= 2.0
-    while f(hi) < 0:
-        hi += 2.0
-        if hi > 60:
-            raise ConvergenceError(f"reference_chi({loss}, alpha={alpha}): no finite χ")
+    while f(hi) < 0:  # ends: f(LOG_CHI_MAX) > 0 was checked above
+        lo, hi = hi, min(hi + 2.0, LOG_CHI_MAX)
     return math.exp(brentq(f, lo, hi, xtol=1e-14))
 
 
@@ -168,15 +220,23 @@ def franz_parisi_minimizer(loss, alpha, d, kappa=0.0, weights="spherical", *, st
                            maxiter=500, strict=True, **loss_params):
     """Local entropy of solutions with margin κ at distance d around the minimiser of ``loss``.
 
-    loss ∈ {hinge (``margin=``, default 1), cross_entropy (``gamma=``), logistic, square};
-    spherical weights only (the binary β → ∞ reference is not replica symmetric).
+    loss ∈ {hinge (``margin=``, default 1), cross_entropy (``gamma=``), logistic, square}.
+    ``weights="binary"``: the β → ∞ binary reference is not replica symmetric; the zero-entropy (frozen 1RSB)
+    minimiser is used instead — :func:`.binary_minimizer.binary_minimizer_fp` (also loss ``error_counting``,
+    ``margin=`` κ̃), returning a :class:`.binary_minimizer.BinaryMinimizerFPResult` with ``beta_s``, ``e_min``.
     """
-    if weights != "spherical":
-        raise ValueError(f"weights must be spherical for franz_parisi_minimizer; got {weights!r}")
+    if weights not in ("spherical", "binary"):
+        raise ValueError(f"weights must be spherical or binary for franz_parisi_minimizer; got {weights!r}")
     if not (np.isfinite(d) and 0 < d < 0.5):
         raise ValueError(f"d must be in (0, 0.5); got {d}")
     if not np.isfinite(kappa):
         raise ValueError(f"kappa must be a finite number; got {kappa}")
+    if weights == "binary":
+        return binary_minimizer_fp(loss, alpha, d, kappa, start=start, tol=tol, maxiter=maxiter, strict=strict,
+                                   **loss_params)
+    if loss == "error_counting":
+        raise ValueError("loss error_counting needs weights='binary' (no spherical error-counting minimiser); "
+                         "got weights='spherical'")
     kind, param = _loss(loss, loss_params)
     chi = reference_chi(loss, alpha, **loss_params)
     S = 1.0 - 2.0 * d
@@ -218,23 +278,42 @@ def franz_parisi_minimizer(loss, alpha, d, kappa=0.0, weights="spherical", *, st
                                 f"freeze (Q → 1); the RS branch ends at a larger d",)
             if failure.state is None:
                 raise failure
-            result = make(failure.state, False, failure.iterations, failure.residual)
+            if failure.state is not None and frozen(failure.state):
+                failure.status = FROZEN
+            result = make(failure.state, failure.status, failure.iterations, failure.residual)
             if strict:
                 failure.state = result
                 raise failure
             return result
-    return make(fp.x, fp.converged, fp.iterations, fp.residual)
+    result = make(fp.x, fp.status, fp.iterations, fp.residual)
+    status = contract_status(result.phi, result.Q, S, "spherical", _gardner_entropy(alpha, kappa))
+    if status != OK:  # a spurious saddle (e.g. φ = +981 at d → 1/2): flagged, never returned as converged
+        result = make(fp.x, status, fp.iterations, fp.residual)
+        if strict:
+            raise ConvergenceError(f"{describe}: {status} (phi={result.phi:.10g}, Q={result.Q:.10g})", result,
+                                   fp.residual, fp.iterations, status)
+    return result
 
 
-def _result(loss, kind, param, alpha, d, kappa, S, chi, x, converged, iterations, residual, x_ref, w_ref):
+@functools.lru_cache(maxsize=256)
+def _gardner_entropy(alpha, kappa):
+    """Log-fraction of the sphere solving margin κ: the bound of every FP count at κ (-∞ beyond capacity)."""
+    if not alpha < spherical_capacity(kappa):
+        return -math.inf
+    g = gardner(alpha, kappa, "spherical", strict=False)
+    return g.entropy if g.converged else math.inf
+
+
+def _result(loss, kind, param, alpha, d, kappa, S, chi, x, status, iterations, residual, x_ref, w_ref):
     Q, delta = -math.expm1(-float(x[0])), float(x[1])
     e = min_energetic(kind, param, chi, kappa, S, Q, delta, x_ref, w_ref)
     phi = 0.5 * math.log1p(-Q) + (Q - 2 * S * delta + delta ** 2) / (2 * (1 - Q)) + alpha * e[0]
     dphi = -delta / (1 - Q) + alpha * e[3]
     ref = reference_moments(kind, param, chi, kappa, S, x_ref, w_ref)
     return MinimizerFPResult(loss, param, alpha, d, kappa, "spherical", S, chi, Q, delta, float(phi), float(dphi),
-                             float(ref[3]), float(ref[1]), float(ref[2]), bool(converged), int(iterations),
-                             float(residual))
+                             float(ref[3]), float(ref[1]), float(ref[2]), status == OK, int(iterations),
+                             float(residual), status=status, frozen=status == FROZEN,
+                             replicon=fp_replicon(alpha, False, Q, float(e[4])))
 
 
 def franz_parisi_minimizer_curve(loss, alpha, ds, kappa=0.0, **options):
