@@ -11,9 +11,7 @@ the fraction is (with − without)/without. The replicon's own cost is in bench/
 
 import importlib
 import os
-import platform
 import sys
-import time
 import warnings
 from contextlib import contextmanager
 
@@ -21,6 +19,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from _timing import machine, seconds  # noqa: E402
 from replica import gaussian_mixture as gm  # noqa: E402
 from replica.perceptron import franz_parisi, franz_parisi_minimizer, gardner, teacher_student as ts  # noqa: E402
 from replica.saddle_point import contract  # noqa: E402
@@ -53,14 +52,6 @@ def checks_off():
             setattr(owner, name, value)
 
 
-def best(f, n):
-    f()
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 CASES = [
@@ -76,15 +67,14 @@ CASES = [
 
 
 def main():
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}, "
-          f"numpy {np.__version__}\n")
+    print(machine() + "\n")
     print("| solve | with checks | without | fraction |")
     print("|---|---|---|---|")
     for name, f, n in CASES:
-        with_checks = best(f, n)
+        with_checks = seconds(f, n)
         with checks_off():
-            without = best(f, n)
-        with_checks = min(with_checks, best(f, n))  # interleave: the machine is shared
+            without = seconds(f, n)
+        with_checks = min(with_checks, seconds(f, n))  # interleave: the machine is shared
         print(f"| {name} | {1e3 * with_checks:.3f} ms | {1e3 * without:.3f} ms | "
               f"{100 * (with_checks - without) / without:+.2f} % |")
 

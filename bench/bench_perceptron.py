@@ -9,30 +9,19 @@ saddle; "agreement" is |Δφ| (and the largest |Δ| of Q, s0, Q̂, ŝ0, ŝ1) bet
 """
 
 import os
-import platform
 import sys
-import time
 import warnings
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _timing import best, machine  # noqa: E402
 from replica.perceptron import franz_parisi, franz_parisi_curve, gardner  # noqa: E402
 from replica.perceptron.fp_energetic import fp_energetic  # noqa: E402
 from replica.saddle_point.quadrature import gauss_legendre  # noqa: E402
 from tests.perceptron import reference_slow as ref  # noqa: E402
 
 warnings.simplefilter("ignore")
-
-
-def best(f, n=3):
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
-
 
 def main():
     alpha, d = 0.5, 0.05
@@ -53,8 +42,7 @@ def main():
     t_slow_ge, ge_slow = best(lambda: ref.fp_energetic(*args), n=1)
     t_sph, rs = best(lambda: franz_parisi(1.0, 0.1, "spherical"), n=5)
     t_sph_slow, (xs_sph, phis) = best(lambda: ref.fp_spherical_solve(1.0, 0.1), n=1)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, numpy {np.__version__}")
+    print(machine())
     print("| measurement | replica | slow scipy reference | ratio | agreement |")
     print("|---|---|---|---|---|")
     print(f"| binary FP point α=0.5 d=0.05, cold start ({r.iterations} it) | {t_point*1e3:.1f} ms | "
@@ -69,7 +57,6 @@ def main():
           f"{t_slow_ge*1e3:.0f} ms (G_E only) | {t_slow_ge/t_fast_ge:.0f}× | {abs(ge[0]-ge_slow):.1e} |")
     print(f"| spherical FP point α=1 d=0.1 (full solve) | {t_sph*1e3:.1f} ms | {t_sph_slow:.1f} s | "
           f"{t_sph_slow/t_sph:.0f}× | Δφ = {abs(rs.phi-phis):.1e} |")
-
 
 if __name__ == "__main__":
     main()

@@ -17,16 +17,14 @@ Two kinds of cost, measured separately, best of many repetitions (the machine is
 import importlib
 import importlib.util
 import os
-import platform
 import subprocess
 import sys
-import time
 import warnings
 
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from _timing import machine, seconds  # noqa: E402
 import replica._numba  # noqa: E402
 from replica import gaussian_mixture as gm  # noqa: E402
 from replica.gaussian_mixture._replicon import gm_erm_replicon  # noqa: E402
@@ -44,14 +42,6 @@ fpe = importlib.import_module("replica.perceptron.fp_energetic")
 fpm = importlib.import_module("replica.perceptron.fp_minimizer")
 
 
-def best(f, n):
-    f()
-    ts_ = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        ts_.append(time.perf_counter() - t)
-    return min(ts_)
 
 
 def head_module(path, name):
@@ -80,14 +70,14 @@ def main():
     rows_fused = []
     for alpha, kappa in [(0.5, 0.0), (1.5, 0.0), (3.0, -0.5)]:
         r = gardner_mod.gardner(alpha, kappa)
-        t_solve = best(lambda: gardner_mod.gardner(alpha, kappa), 1000)
-        t_fused = best(lambda: gardner_spherical_terms(alpha, kappa, r.q, x12, w12), 5000)
-        t_two = 2 * best(lambda: gardner_mod.energetic(r.q, kappa, x12, w12), 5000)
+        t_solve = seconds(lambda: gardner_mod.gardner(alpha, kappa), 1000)
+        t_fused = seconds(lambda: gardner_spherical_terms(alpha, kappa, r.q, x12, w12), 5000)
+        t_two = 2 * seconds(lambda: gardner_mod.energetic(r.q, kappa, x12, w12), 5000)
         rows_fused.append((f"gardner spherical α={alpha} κ={kappa}", t_solve, t_fused, t_two))
     for alpha, kappa, weights in [(0.5, 0.0, "binary"), (0.8, 0.0, "binary")]:
         r = gardner_mod.gardner(alpha, kappa, weights)
-        t_solve = best(lambda: gardner_mod.gardner(alpha, kappa, weights), 1000)
-        t_rep = best(lambda: gardner_replicon(alpha, kappa, True, r.q, r.qhat, x12, w12), 5000)
+        t_solve = seconds(lambda: gardner_mod.gardner(alpha, kappa, weights), 1000)
+        t_rep = seconds(lambda: gardner_replicon(alpha, kappa, True, r.q, r.qhat, x12, w12), 5000)
         rows.append((f"gardner {weights} α={alpha} κ={kappa}", t_solve, t_rep, "separate pass"))
 
     # --- separate pass: GM ERM (square closed form: one product)
@@ -95,16 +85,16 @@ def main():
         args = (loss, 2.0, 0.5, 0.1, 0.3, bias)
         r = gm.erm(*args)
         kind, param = loss_code(loss)
-        t_solve = best(lambda: gm.erm(*args), 30)
-        t_rep = best(lambda: gm_erm_replicon(kind, param, 2.0, 0.5, 0.1, 0.3, r.m, r.q, r.V, r.b, r.Vhat,
+        t_solve = seconds(lambda: gm.erm(*args), 30)
+        t_rep = seconds(lambda: gm_erm_replicon(kind, param, 2.0, 0.5, 0.1, 0.3, r.m, r.q, r.V, r.b, r.Vhat,
                                              x16, w16, XI_CUTS, P_CUTS), 3000)
         rows.append((f"gm erm {loss} bias={bias}", t_solve, t_rep, "separate pass"))
 
     # --- separate pass: teacher–student Bayes
     nodes, weights = gauss_hermite(40)
     r = ts.bayes(2.0)
-    t_solve = best(lambda: ts.bayes(2.0), 300)
-    t_rep = best(lambda: ts_bayes_replicon(2.0, r.q, r.one_minus_q, nodes, weights), 3000)
+    t_solve = seconds(lambda: ts.bayes(2.0), 300)
+    t_rep = seconds(lambda: ts_bayes_replicon(2.0, r.q, r.one_minus_q, nodes, weights), 3000)
     rows.append(("ts bayes α=2", t_solve, t_rep, "separate pass"))
 
     # --- accumulations inside existing kernels: current vs BEFORE kernel, per call
@@ -117,28 +107,27 @@ def main():
         kind, param = loss_code(loss)
         r = ts.erm(loss, 2.0, 0.1)
         a = (kind, param, r.m, r.q, r.V, x12, w12)
-        per_call.append((f"ts erm {loss}: _moments", best(lambda: head_ts._moments(*a), 2000),
-                         best(lambda: ts._moments(*a), 2000), best(lambda: ts.erm(loss, 2.0, 0.1), 20)))
+        per_call.append((f"ts erm {loss}: _moments", seconds(lambda: head_ts._moments(*a), 2000),
+                         seconds(lambda: ts._moments(*a), 2000), seconds(lambda: ts.erm(loss, 2.0, 0.1), 20)))
     for weights in ("binary", "spherical"):
         r = fp.franz_parisi(0.5, 0.05, weights)
         a = (r.q0, 0.0, 0.0, r.S, r.Q, r.s0, x8, w8)
-        per_call.append((f"fp {weights}: fp_energetic", best(lambda: head_fpe.fp_energetic(*a), 200),
-                         best(lambda: fpe.fp_energetic(*a), 200),
-                         best(lambda: fp.franz_parisi(0.5, 0.05, weights), 10)))
+        per_call.append((f"fp {weights}: fp_energetic", seconds(lambda: head_fpe.fp_energetic(*a), 200),
+                         seconds(lambda: fpe.fp_energetic(*a), 200),
+                         seconds(lambda: fp.franz_parisi(0.5, 0.05, weights), 10)))
     r = fp.franz_parisi(0.5, 0.05, "binary")
     a = (r.qhat0, r.Qhat, r.shat0, r.shat1, x8, w8)
-    per_call.append(("fp binary: entropic (result call)", best(lambda: head_fp.fp_entropic_binary(*a), 500),
-                     best(lambda: fp.fp_entropic_binary(*a), 500), best(lambda: fp.franz_parisi(0.5, 0.05), 10)))
+    per_call.append(("fp binary: entropic (result call)", seconds(lambda: head_fp.fp_entropic_binary(*a), 500),
+                     seconds(lambda: fp.fp_entropic_binary(*a), 500), seconds(lambda: fp.franz_parisi(0.5, 0.05), 10)))
     kind, param = loss_code("cross_entropy", 1.0)
     r = fpm.franz_parisi_minimizer("cross_entropy", 1.0, 0.05)
     x16m, w16m = gauss_legendre(fpm.NODES)
     a = (kind, param, r.chi, 0.0, r.S, r.Q, r.delta, x16m, w16m)
-    per_call.append(("minimiser: min_energetic", best(lambda: head_fpm.min_energetic(*a), 300),
-                     best(lambda: fpm.min_energetic(*a), 300),
-                     best(lambda: fpm.franz_parisi_minimizer("cross_entropy", 1.0, 0.05), 10)))
+    per_call.append(("minimiser: min_energetic", seconds(lambda: head_fpm.min_energetic(*a), 300),
+                     seconds(lambda: fpm.min_energetic(*a), 300),
+                     seconds(lambda: fpm.franz_parisi_minimizer("cross_entropy", 1.0, 0.05), 10)))
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}, "
-          f"numpy {np.__version__}")
+    print(machine())
     print("\n| solve | solve time | replicon pass | fraction |")
     print("|---|---|---|---|")
     for name, t_solve, t_rep, _ in rows:
