@@ -23,6 +23,7 @@ from tests.perceptron import reference_slow as ref  # noqa: E402
 
 warnings.simplefilter("ignore")
 
+
 def main():
     alpha, d = 0.5, 0.05
     franz_parisi(alpha, d, "binary")  # compile / load cache
