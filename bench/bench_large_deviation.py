@@ -1,7 +1,9 @@
 """Benchmark: y = ∞ dense-region local entropy (issue 10 part 10), against the slow scipy reference.
 
 Run: python bench/bench_large_deviation.py   (prints a table to paste into bench/RESULTS.md)
-Targets (issue 10): a y = ∞ point ≤ 5 ms warm, a 40-point curve ≤ 0.2 s.
+Targets (issue 10): a y = ∞ point ≤ 5 ms warm, a 40-point curve ≤ 0.2 s, a finite-y point ≤ 0.2 s (the finite-y slow
+reference, tests/perceptron/reference_ld_finite_slow.py, is timed for one evaluation of its five equations: a whole
+slow solve takes minutes).
 Warm timings (numba compiled and cached before timing), best of 20 for points and kernels, best of 3 for curves;
 one run of the slow reference (scipy quad + brentq + optimize.root on the five direct stationarity conditions,
 tests/perceptron/reference_ld_slow.py, imports nothing from ``replica``), started from the fast saddle perturbed
@@ -21,6 +23,7 @@ from replica.perceptron.large_deviation import ld_local_entropy, ld_local_entrop
 from replica.perceptron.ld_kernels import ld_map  # noqa: E402
 from replica.saddle_point.quadrature import gauss_legendre  # noqa: E402
 from tests.perceptron import reference_ld_slow as ref  # noqa: E402
+from tests.perceptron import reference_ld_finite_slow as fref  # noqa: E402
 
 warnings.simplefilter("ignore")
 
@@ -50,6 +53,13 @@ def main():
     ds = np.geomspace(0.005, 0.24, 40)
     curves = [(a, *best(lambda a=a: ld_local_entropy_curve(a, ds), n=3)) for a in (0.3, 0.5, 0.6, 0.75)]
     t_thr, a_thr = best(lambda: ld_threshold(), n=1)
+    # finite y (target ≤ 0.2 s): cold at y = 500 (y = ∞ solve + Newton), warm at y = 10 (a finite-y start at d·1.02)
+    ld_local_entropy(0.6, 0.05, y=500.0)
+    t_fy, rf = best(lambda: ld_local_entropy(0.6, 0.05, y=500.0), n=3)
+    near10 = ld_local_entropy(0.6, 0.051, y=10.0)
+    t_fy10, r10 = best(lambda: ld_local_entropy(0.6, 0.05, y=10.0, start=near10), n=3)
+    x10 = np.array([r10.q1, r10.q0, r10.qhat1, r10.qhat0, r10.sigma_hat])
+    t_fslow, res_slow = best(lambda: np.max(np.abs(fref.equations(x10, 10.0, 0.6, 0.0, r10.S))), n=1)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}, numpy {np.__version__}")
     print("| measurement | replica | slow scipy reference | ratio | agreement |")
@@ -63,6 +73,11 @@ def main():
         ok = sum(p.converged for p in c)
         print(f"| 40-point curve α={a} d = 0.005…0.24 (from S*) | {t*1e3:.0f} ms | — | — | {ok}/40 converged |")
     print(f"| breakup threshold κ=0 (bracket + brentq, xtol 1e-6) | {t_thr:.2f} s | — | — | α_U = {a_thr:.6f} |")
+    print(f"| finite-y point α=0.6 d=0.05 y=500, cold (y=∞ solve + Newton, {rf.iterations} evaluations) | "
+          f"{t_fy*1e3:.0f} ms | — | — | status {rf.status} |")
+    print(f"| finite-y point α=0.6 d=0.05 y=10, warm (from d=0.051, {r10.iterations} evaluations) | {t_fy10*1e3:.0f} ms "
+          f"| {t_fslow:.1f} s for ONE evaluation of the five slow equations | {t_fslow/t_fy10:.0f}× (vs a whole "
+          f"fast solve) | slow residual at the fast saddle {res_slow:.1e} |")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import brentq
+from .._lazy import brentq
 
 from ..saddle_point.contract import RSFlags
 from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+from .._lazy import brentq
 
 from .._numba import kernel
 from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
@@ -30,7 +30,7 @@ from ..saddle_point.special import GH, H, log_H
 from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, rule
 from ._replicon import fp_replicon
 from ._solve import robust_fixed_point
-from .binary_minimizer import binary_minimizer_fp
+from .binary_minimizer import binary_minimizer_fp, binary_minimizer_fp_curve
 from .franz_parisi import contract_status
 from .gardner import gardner, spherical_capacity
 from ..saddle_point.contract import FROZEN, OK, RSFlags
@@ -322,10 +322,13 @@ def franz_parisi_minimizer_curve(loss, alpha, ds, kappa=0.0, **options):
     Once the saddle froze (Q → 1: no RS saddle, e.g. the counted solutions cannot be found that close to a
     minimiser that has training errors) at some d while d decreases, the smaller d are reported frozen
     (``converged=False``, Q = 1, φ = NaN) without solving.  Returns a ``Sweep`` (forward branch).
+    ``weights="binary"``: :func:`.binary_minimizer.binary_minimizer_fp_curve` (forward, in the order of ``ds``).
     """
     from dataclasses import replace
 
     from ..saddle_point.continuation import Sweep
+    if options.pop("weights", "spherical") == "binary":
+        return binary_minimizer_fp_curve(loss, alpha, ds, kappa, direction="forward", **options)
     options.setdefault("strict", False)
     ds = [float(v) for v in ds]
     results, start, frozen = [], None, None

@@ -18,20 +18,23 @@ the genuine branch has merged with it in double precision (d → 0) is ``S_I = H
 (``branch="saturated"``).  Beyond the breakup threshold (:func:`ld_threshold`, α_U ≈ 0.7553 at κ = 0) the
 branch from S* ends where σ̂ reaches 0; a window of d without a σ̂ ≥ 0 solution (``branch="broken"``,
 ``status="left-domain"``) separates it from a small-d piece (``branch="detached"``).
-Finite y (Φ(y), Σ_ext, y*) is not implemented yet (``NotImplementedError``).
+Finite y (``y=<float>``: Φ(y), S_I = ∂Φ/∂y, Σ_ext = Φ - yS_I) and ``y="star"`` (S_I at the y* where Σ_ext = 0,
+the consistent RS estimate where Σ_ext(∞) < 0) are solved by :mod:`.ld_finite`, continued in log y from the
+y = ∞ state (``branch="finite-y"`` / ``"y-star"``).
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
+from .._lazy import brentq, minimize_scalar
 
 from ..saddle_point.contract import BOUND_VIOLATED, DIVERGED, LEFT_DOMAIN, MAX_ITER, RSFlags, verdict
 from ..saddle_point.fixed_point import ConvergenceError
 from ..saddle_point.quadrature import gauss_legendre
 from .gardner import capacity, gardner
 from .ld_branch import ELL_TRIVIAL, Branch, alpha_continuation
+from .ld_finite import FiniteY, sigma_ext_root, solve_path, state_from, y_ladder, ystar_branch
 from .ld_kernels import abs_tanh_mean, ld_entropic, violation_mass
 
 NODES = 8
@@ -56,10 +59,14 @@ class LDResult(RSFlags):
     chat: float                # ĉ = lim y(q̂1 - q̂0)
     dq: float                  # δq = lim y(q1 - q0)
     ref_violation_mass: float  # fraction of patterns the clipped centre w̃ = sign(field) violates
-    branch: str                # plateau | dense | saturated | detached | broken | trivial (ld_local_entropy)
+    branch: str                # plateau | dense | saturated | detached | broken | trivial | finite-y | y-star
     converged: bool
     iterations: int
     residual: float
+    Phi: float = math.nan        # finite y: the free entropy Φ(y) (per weight; NaN at y = ∞, where it is infinite)
+    sigma_ext: float = math.nan  # finite y: external entropy Σ_ext = Φ - y S_I (log-count of centres)
+    q0: float = math.nan         # finite y: overlap of copies around different centres (δq = y(q1 - q0))
+    qhat1: float = math.nan      # finite y: conjugate of q1 (ĉ = y(q̂1 - q̂0))
 
 
 def binary_entropy(d):
@@ -76,10 +83,11 @@ def _validate(alpha, d, kappa, weights, y):
         raise ValueError(f"d must be in (0, 0.5); got {d}")
     if not np.isfinite(kappa):
         raise ValueError(f"kappa must be a finite number; got {kappa}")
-    if y != math.inf:
-        if isinstance(y, (int, float)) and y > 0:
-            raise NotImplementedError("finite y (Φ(y), Σ_ext, y*) is not implemented yet: use y=math.inf")
-        raise ValueError(f"y must be > 0 (math.inf for the densest regions); got {y}")
+    if isinstance(y, str):
+        if y != "star":
+            raise ValueError(f"y must be a number > 0, math.inf or 'star'; got {y!r}")
+    elif not (isinstance(y, (int, float)) and y > 0 and not math.isnan(y)):
+        raise ValueError(f"y must be > 0 (math.inf for the densest regions, 'star' for y*); got {y}")
 
 
 class _Problem:
@@ -161,7 +169,15 @@ def _finish(result, strict, describe):
 
 
 def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start=None, tol=1e-10, strict=True):
-    """Local entropy S_I(d) of the densest regions (y = ∞); returns :class:`LDResult`.
+    """Local entropy S_I(d) of the densest regions (y = ∞), at finite y, or at y* (``y="star"``); returns
+    :class:`LDResult`.
+
+    Finite y: Φ(y), S_I = ∂Φ/∂y (``phi``), Σ_ext = Φ - yS_I (``sigma_ext``), the finite-y order parameters
+    (``q0``, ``qhat1``; ``dq = y(q1 - q0)``, ``chat = y(q̂1 - q̂0)``, ``sigma_hat`` = Ŝ), ``branch="finite-y"``,
+    continued in log y from the y = ∞ solution at the same d (a finite-y ``start`` at the same y is used
+    directly).  ``y="star"``: the same at the y* where Σ_ext(y*) = 0 (``branch="y-star"``, ``y`` = y*); where
+    Σ_ext > 0 up to y = 10³ the y = ∞ answer is consistent and is returned (``y`` = ∞).
+    ``entropy_negative`` is set when S_I < 0 or (finite y) Σ_ext < 0.
 
     ``start`` (an LDResult at a neighbouring d, same α and κ) warm-starts Newton on the reduced equations;
     without it (or if that fails) the branch is followed from the Gardner point S* up to S = 1 - 2d.
@@ -174,8 +190,12 @@ def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start
     _validate(alpha, d, kappa, weights, y)
     problem = _Problem(alpha, kappa)
     describe = f"ld_local_entropy(alpha={alpha}, d={d}, kappa={kappa})"
+    if y != math.inf:
+        same = start is not None and start.converged and start.y == y and start.alpha == alpha \
+            and start.kappa == kappa and start.branch == "finite-y"
+        return _finish(_finite(problem, d, y, tol, start if same else None), strict, describe + f", y={y}")
     if start is not None and start.converged and start.branch in ("dense", "detached") and d < problem.d_star \
-            and start.alpha == alpha and start.kappa == kappa:
+            and start.alpha == alpha and start.kappa == kappa and start.y == math.inf:
         y0 = np.array([-math.log1p(-start.q1), math.log(start.dq), start.sigma_hat])
         p = problem.branch.newton(y0, "S", 1.0 - 2.0 * d, tol)
         if p.converged and p.y[2] >= 0.0:
@@ -196,7 +216,13 @@ def ld_local_entropy_curve(alpha, ds, kappa=0.0, weights="binary", y=math.inf, *
     ds = [float(v) for v in ds]
     for v in ds:
         _validate(alpha, v, kappa, weights, y)
-    out = _solve_targets(_Problem(alpha, kappa), ds, tol, progress)
+    problem = _Problem(alpha, kappa)
+    out = _solve_targets(problem, ds, tol, progress if y == math.inf else None)
+    if y != math.inf:
+        out = [_finite(problem, d, y, tol, None, r) for d, r in zip(ds, out)]
+        if progress is not None:
+            for _ in out:
+                progress()
     if strict:
         for r in out:
             _finish(r, True, f"ld_local_entropy_curve(alpha={alpha}, d={r.d}, kappa={kappa})")
@@ -233,6 +259,55 @@ def _solve_targets(problem, ds, tol, progress=None):
             out[i] = problem.unlanded(ds[i], pts, tol, broken)
             tick()
     return out
+
+
+def _finite(problem, d, y, tol, start=None, inf_result=None):
+    """Finite y (or y = "star") at distance d: the y = ∞ answer (or ``start`` at the same y) starts Newton on
+    the finite-y equations, continued in log y (:mod:`.ld_finite`)."""
+    S = 1.0 - 2.0 * d
+    fy = FiniteY(problem.alpha, problem.kappa, S)
+    if start is not None:
+        s, e, res, its = fy.solve(y, state_from(start), tol)
+        if e is not None and res <= tol:
+            return _finite_result(problem, d, y, fy, s, e, res, its, tol, "finite-y")
+    inf = inf_result if inf_result is not None else _solve_targets(problem, [d], tol)[0]
+    if not inf.converged or inf.branch == "saturated":
+        nan = math.nan
+        return LDResult(problem.alpha, d, problem.kappa, "binary", y if y != "star" else nan, S, nan, nan, nan, nan,
+                        nan, nan, nan, inf.branch, False, 0, math.inf, status=inf.status if not inf.converged
+                        else MAX_ITER)
+    if y == "star":
+        found = sigma_ext_root(fy, state_from(inf), tol)
+        if found is None:
+            nan = math.nan
+            return LDResult(problem.alpha, d, problem.kappa, "binary", nan, S, nan, nan, nan, nan, nan, nan, nan,
+                            "y-star", False, 0, math.inf, status=MAX_ITER)
+        ys, s, e, res = found
+        if ys == math.inf:
+            return inf
+        return _finite_result(problem, d, ys, fy, s, e, res, fy.evaluations, tol, "y-star")
+    path = solve_path(fy, y_ladder(y), state_from(inf), tol)
+    yy, s, e, res = path[-1]
+    if yy != y:
+        e, res = None, math.inf
+    return _finite_result(problem, d, y, fy, s, e, res, fy.evaluations, tol, "finite-y")
+
+
+def _finite_result(problem, d, y, fy, state, e, res, its, tol, branch):
+    S, nan = 1.0 - 2.0 * d, math.nan
+    if e is None:
+        return LDResult(problem.alpha, d, problem.kappa, "binary", y, S, nan, nan, nan, nan, nan, nan, nan, branch,
+                        False, int(its), float(res), status=MAX_ITER if math.isfinite(res) else LEFT_DOMAIN)
+    Phi, SI, sig = fy.observables(y, e)
+    bound = min(binary_entropy(d), problem.gardner.entropy)
+    converged, status = verdict(res, tol, (
+        (not (0.0 < e["q0"] < e["q1"] < 1.0 and e["qhat0"] > 0.0 and e["chat"] >= 0.0), LEFT_DOMAIN),
+        (math.isfinite(SI) and SI > bound + BOUND_SLACK, BOUND_VIOLATED),
+    ))
+    return LDResult(problem.alpha, d, problem.kappa, "binary", float(y), S, float(SI), float(e["shat"]),
+                    float(e["q1"]), float(e["qhat0"]), float(e["chat"]), float(e["dq"]), nan, branch,
+                    bool(converged), int(its), float(res), float(Phi), float(sig), float(e["q0"]), float(e["qhat1"]),
+                    status=status, entropy_negative=bool(SI < 0.0 or sig < 0.0))
 
 
 ALPHA0 = 0.6        # the detached piece is reached from α0 = ALPHA0 × capacity, where the branch is monotone
@@ -311,14 +386,37 @@ def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6):
     """Largest α at which σ̂ > 0 on the whole y = ∞ branch (the dense regions break up beyond it).
 
     Bracketed on a grid of α below the binary capacity, then ``brentq`` on :func:`branch_margin`.
-    ``prescription="y_star"`` (S_I at the y where Σ_ext = 0) needs finite y: not implemented yet.
+
+    ``prescription="y_star"``: the largest α at which the y* curve (S_I at the y* where Σ_ext = 0, the
+    consistent RS estimate) runs from d = min(0.1, 0.9 d*) down to ``d_min`` with Ŝ > 0 (dS_I*/dd = 2Ŝ along
+    it, docs §10) and without a fold; bisection from the y = ∞ threshold (where it is complete) to
+    xtol = max(xtol, 1e-3) (each step follows the y* curve: ~15 s).  α_U(y*, κ = 0) ≈ 0.767 (in (0.765, 0.7675)).
     """
     if prescription not in PRESCRIPTIONS:
         raise ValueError(f"prescription must be one of {', '.join(PRESCRIPTIONS)}; got {prescription!r}")
-    if prescription == "y_star":
-        raise NotImplementedError("prescription='y_star' needs the finite-y theory (not implemented yet)")
     if not np.isfinite(kappa):
         raise ValueError(f"kappa must be a finite number; got {kappa}")
+    if prescription == "y_star":
+        lo = ld_threshold(kappa, "y_inf", d_min=d_min)
+        if not ystar_complete(lo, kappa, d_min)[0]:
+            raise ConvergenceError(f"ld_threshold(kappa={kappa}, y_star): the y* curve is incomplete already at "
+                                   f"the y = ∞ threshold {lo:.6g}")
+        step, hi = 0.01 * lo, None
+        while hi is None:
+            a = lo + step
+            if a >= capacity(kappa, "binary"):
+                raise ConvergenceError(f"ld_threshold(kappa={kappa}, y_star): complete up to the capacity")
+            if ystar_complete(a, kappa, d_min)[0]:
+                lo, step = a, 2.0 * step
+            else:
+                hi = a
+        while hi - lo > max(xtol, 1e-3):
+            mid = 0.5 * (lo + hi)
+            if ystar_complete(mid, kappa, d_min)[0]:
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
     ac = capacity(kappa, "binary")
     m = lambda a: branch_margin(a, kappa, d_min)[0]
     grid = [f * ac for f in (0.99, 0.96, 0.93, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)]
@@ -334,3 +432,16 @@ def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6):
             return brentq(m, a, prev, xtol=xtol)
         prev = a
     raise ConvergenceError(f"ld_threshold(kappa={kappa}): no monotone branch found down to 0.3 α_c")
+
+
+def ystar_complete(alpha, kappa=0.0, d_min=0.005, tol=1e-10):
+    """Whether the y* curve (Σ_ext(y*) = 0) of the dense regions runs from d = min(0.1, 0.9 d*) down to
+    ``d_min`` with Ŝ > 0 and no fold.  Returns ``(complete, points)``, points ``(d, y*, Ŝ, S_I(y*))``
+    (:func:`.ld_finite.ystar_branch`)."""
+    problem = _Problem(alpha, kappa)
+    d0 = min(0.1, 0.9 * problem.d_star)
+    start = _solve_targets(problem, [d0], tol)[0]
+    if not start.converged:
+        return False, []
+    pts, complete = ystar_branch(alpha, kappa, d0, d_min, state_from(start), tol)
+    return bool(complete and min(p[2] for p in pts) > 0.0), pts

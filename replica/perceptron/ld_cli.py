@@ -8,11 +8,34 @@ from ..saddle_point.contract import RSFlags
 from ..saddle_point.fixed_point import ConvergenceError
 from .cli import KAPPA, D
 from .gardner import capacity
-from .large_deviation import PRESCRIPTIONS, branch_margin, ld_local_entropy, ld_threshold
+from .large_deviation import PRESCRIPTIONS, branch_margin, ld_local_entropy, ld_threshold, ystar_complete
 
 ALPHA = Param("alpha", float, None, "patterns per weight α = P/N", check=positive, allowed="> 0")
 PRESCRIPTION = Param("prescription", str, "y_inf", "which local entropy: the y = ∞ densest regions (y_inf) or "
-                     "S_I at y* where Σ_ext = 0 (y_star, needs finite y: not implemented yet)", choices=PRESCRIPTIONS)
+                     "S_I at y* where Σ_ext = 0 (y_star: bisection over whole y* curves, minutes)",
+                     choices=PRESCRIPTIONS)
+
+
+def _y_value(text):
+    """``--y``: a number > 0, ``inf`` (the densest regions) or ``star`` (y*, where Σ_ext = 0)."""
+    if text == "star":
+        return "star"
+    v = float(text)
+    if not v > 0:
+        raise ValueError(text)
+    return v
+
+
+def _y_ok(text):
+    try:
+        _y_value(text)
+    except ValueError:
+        return False
+    return True
+
+
+Y = Param("y", str, "inf", "number of copies y of the large-deviation measure: a number > 0, inf, or star "
+          "(y* where Σ_ext = 0)", check=_y_ok, allowed="a number > 0, inf or star")
 D_MIN = Param("d_min", float, 0.005, "smallest distance of the branch checked for σ̂ > 0",
               check=lambda x: 0 < x < 0.5, allowed="in (0, 0.5)")
 
@@ -26,15 +49,15 @@ class LDThresholdResult(RSFlags):
     d_min: float
     alpha_threshold: float
     alpha_capacity: float     # binary capacity at κ, for reference
-    margin_below: float       # branch_margin at 0.999 α_threshold (> 0: monotone branch)
-    margin_above: float       # branch_margin at 1.001 α_threshold (< 0: broken)
+    margin_below: float       # branch_margin at 0.999 α_threshold (> 0: monotone); y_star: +1/-1 at α - 1e-3
+    margin_above: float       # branch_margin at 1.001 α_threshold (< 0: broken); y_star: +1/-1 at α + 1e-3
     converged: bool
     iterations: int
     residual: float
 
 
-def _ld(alpha, kappa, d, start=None):
-    return ld_local_entropy(alpha, d, kappa, start=start, strict=False)
+def _ld(alpha, kappa, d, y="inf", start=None):
+    return ld_local_entropy(alpha, d, kappa, y=_y_value(y), start=start, strict=False)
 
 
 def _threshold(kappa, prescription, d_min, start=None):
@@ -46,13 +69,17 @@ def _threshold(kappa, prescription, d_min, start=None):
         nan = math.nan
         raise ConvergenceError(str(err), LDThresholdResult(kappa, prescription, d_min, nan, nan, nan, nan, False, 0,
                                                            nan, status="max-iter"), nan, 0) from None
-    below, above = branch_margin(0.999 * a, kappa, d_min)[0], branch_margin(1.001 * a, kappa, d_min)[0]
+    if prescription == "y_star":    # the bisection's own bracket (1e-3): complete below, folded above
+        below, above = (1.0 if ystar_complete(a - 1e-3, kappa, d_min)[0] else -1.0,
+                        1.0 if ystar_complete(a + 1e-3, kappa, d_min)[0] else -1.0)
+    else:
+        below, above = branch_margin(0.999 * a, kappa, d_min)[0], branch_margin(1.001 * a, kappa, d_min)[0]
     ok = below > 0 > above
     return LDThresholdResult(kappa, prescription, d_min, a, capacity(kappa, "binary"), below, above, ok, 0,
                              0.0 if ok else math.nan, status="ok" if ok else "max-iter")
 
 
-register(Problem("ld-local-entropy", "local entropy of the densest regions (large deviations, y = ∞), binary "
-                 "perceptron (THEORY §8)", _ld, (ALPHA, KAPPA, D)))
-register(Problem("ld-threshold", "α where the y = ∞ dense regions break up (σ̂ reaches 0 on the branch), binary "
-                 "perceptron (THEORY §8)", _threshold, (KAPPA, PRESCRIPTION, D_MIN)))
+register(Problem("ld-local-entropy", "local entropy of the dense regions (large deviations, y = ∞, finite y or "
+                 "y*), binary perceptron (THEORY §8)", _ld, (ALPHA, KAPPA, D, Y)))
+register(Problem("ld-threshold", "α where the dense regions break up (y_inf: σ̂ reaches 0 on the y = ∞ branch; "
+                 "y_star: the y* curve folds), binary perceptron (THEORY §8)", _threshold, (KAPPA, PRESCRIPTION, D_MIN)))

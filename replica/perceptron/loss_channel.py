@@ -39,9 +39,12 @@ NEGLIGIBLE = 1e-18   # tilted-measure weights below this are skipped in the FP t
 # the effective step of a sharp loss at large β, exp(-e^{-y}): dead below y ≈ -3.7 (e^{-40}), within
 # e^{-y} of 1 above (cut out to y = 40); in units of its width 1/(rate·√V)
 GUMBEL_OFFSETS = np.array([-3.7, -2.0, -0.8, 0.0, 0.8, 2.0, 4.0, 8.0, 15.0, 25.0, 40.0])
+# the constrained field's kink seen through Gaussian noise of width w (a Gaussian-smoothed kink: its curvature is a
+# Gaussian of width w, which an 8-node panel wider than ~1.5 w does not resolve to 1e-10)
+SMOOTH_KINK_OFFSETS = np.array([-10.0, -6.0, -3.5, -2.0, -1.0, 0.0, 1.0, 2.0, 3.5, 6.0, 10.0])
 SHARP_MODE = 0.6      # a mode narrower than this (in t) is cut on its own curvature scale
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-CUTS = 2 * (2 * LEVELS.shape[0] + 2) + 3 * KINK_OFFSETS.shape[0] + 11 + 8
+CUTS = 2 * (2 * LEVELS.shape[0] + 2) + 2 * KINK_OFFSETS.shape[0] + 11 + 11 + 8
 
 
 @kernel
@@ -141,9 +144,9 @@ def _gauss_piece_cuts(cuts, n, a, b):
 @kernel
 def tilted_rule(kind, param, beta, omega, V, extra_center, extra_width, x_ref, w_ref):
     """Rule for the tilted measure ``Dt e^{-βℓ(ω + √V t)}/Z``: returns ``(nodes, weights, ln Z)`` with the
-    weights normalised to 1.  ``(extra_center, extra_width)`` is a further feature of the integrand (cut on
-    ``KINK_OFFSETS`` when it is sharper than ``MAX_WIDTH``, exactly at the centre when the width is 0; pass
-    ``inf`` for none)."""
+    weights normalised to 1.  ``(extra_center, extra_width)`` is a further feature of the integrand (a smoothed
+    kink, cut on ``SMOOTH_KINK_OFFSETS`` when it is sharper than ``MAX_WIDTH``; exactly at the centre when the
+    width is 0; pass ``inf`` for none)."""
     sv = math.sqrt(V)
     cuts = np.empty(CUTS)
     n = 0
@@ -197,7 +200,7 @@ def tilted_rule(kind, param, beta, omega, V, extra_center, extra_width, x_ref, w
         cuts[n] = extra_center
         n += 1
     else:
-        n = add_feature(cuts, n, extra_center, extra_width, KINK_OFFSETS)
+        n = add_feature(cuts, n, extra_center, extra_width, SMOOTH_KINK_OFFSETS)
     nodes = np.empty(x_ref.shape[0] * (n + 1))
     weights = np.empty(x_ref.shape[0] * (n + 1))
     # near-coincident cuts are merged (MERGE) unless the rule has an exact cut at a kink or step (hinge,
@@ -328,17 +331,139 @@ ETA_CUTS = BASE.shape[0] + KINK_OFFSETS.shape[0] + 2
 
 @kernel
 def fp_z_rule(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref):
-    """z0 rule of the FP energetic term: the reference channel's features and the constrained field's kink
-    ``κ = r z0`` (on the scale of the rest of its noise, with and without the own-reference part)."""
-    cuts = np.empty(BASE.shape[0] + 5 * STEP_OFFSETS.shape[0] + 2)
+    """z0 rule of the FP energetic term: the reference channel's features, the constrained field's kink
+    ``κ = r z0`` (on the scale of the rest of its noise besides the own-reference part) and the z0 where the
+    two meet in u."""
+    cuts = np.empty(BASE.shape[0] + 3 * KINK_OFFSETS.shape[0] + SMOOTH_KINK_OFFSETS.shape[0] + 3 * STEP_OFFSETS.shape[0] + 2)
     cuts[:BASE.shape[0]] = BASE
     n = add_reference_features(cuts, BASE.shape[0], kind, param, beta, q0)
     r = s0 / math.sqrt(q0)
     c1 = (S - s0) / math.sqrt(1.0 - q0)
     rest = max(Q - s0 * s0 / q0 - c1 * c1, 0.0) + 1.0 - Q
     if r > 1e-8:
-        n = add_feature(cuts, n, kappa / r, math.sqrt(rest) / r, KINK_OFFSETS)
+        n = add_feature(cuts, n, kappa / r, math.sqrt(rest) / r, SMOOTH_KINK_OFFSETS)
+    # where the constrained kink u_k = (κ - r z0)/c1 crosses a feature of the reference channel at
+    # h̃ = x_f, i.e. u = (x_f - √q0 z0)/√(1-q0): the two meet in u there
+    slope = r - c1 * math.sqrt(q0) / math.sqrt(1.0 - q0)
+    if abs(slope) > 1e-8:
+        centres = _step_features(kind, param, beta, 1.0 - q0)
+        for k in range(centres.shape[0]):
+            if np.isfinite(centres[k]):
+                n = add_feature(cuts, n, (kappa - c1 * centres[k] / math.sqrt(1.0 - q0)) / slope,
+                                math.sqrt(rest) / abs(slope), STEP_OFFSETS)
     return merged_rule(cuts, n, -Z_MAX, Z_MAX, x_ref, w_ref, True)
+
+
+@kernel
+def _eta_moments(mz, sbp, sQ, cuts, enodes, eweights, x_ref, w_ref, out):
+    """The η' averages at constrained mean ``κ - m = mz``: ``out = (E ln H(X), E GH, E GH², E GH(GH-X),
+    E [GH(GH-X)]²)``, ``X = (mz - √b' η')/√(1-Q)`` (the η' rule cut at the kink X = 0)."""
+    if sbp > 0.0:
+        cuts[:BASE.shape[0]] = BASE
+        m = add_feature(cuts, BASE.shape[0], mz / sbp, sQ / sbp, KINK_OFFSETS)
+        count = fill_rule(cuts, m, -Z_MAX, Z_MAX, x_ref, w_ref, True, enodes, eweights)
+    else:
+        enodes[0], eweights[0], count = 0.0, 1.0, 1
+    a_ge = a_g1 = a_gh2 = a_g2 = a_c2 = 0.0
+    for j in range(count):
+        X = (mz - sbp * enodes[j]) / sQ
+        if X < -H_ONE:           # H(X) = 1 to double precision: log H = 0, GH = G
+            L, gx = 0.0, INV_SQRT_2PI * math.exp(-0.5 * X * X)
+        else:
+            L, gx = _log_h_gh(X)
+        w = eweights[j]
+        cx = gx * (gx - X)
+        a_ge += w * L
+        a_g1 += w * gx
+        a_gh2 += w * gx * gx
+        a_g2 += w * cx
+        a_c2 += w * cx * cx
+    out[0], out[1], out[2], out[3], out[4] = a_ge, a_g1, a_gh2, a_g2, a_c2
+
+
+# Tabulation of the η' averages in mz (they depend on (z0, u) only through mz = κ - r z0 - c1 u): graded panels
+# around the kink mz = 0 (edges ±σ·2^k/2, σ = √(1-Q+b') the kink's width after the η' smoothing: the panels grow
+# in proportion to the distance from the kink, where the functions' complex singularities recede), each with
+# Chebyshev points of the second kind and barycentric interpolation.  Against the direct η' integral at every
+# node: ≤ 1e-13 (test_tabulated_energetic_matches_direct).
+CHEB_DEGREE = 24
+MAX_PANELS = 200
+
+
+@kernel
+def _table_edges(lo, hi, sigma):
+    """Panel edges covering [lo, hi]: lo, hi and the graded points 0, ±σ·2^k/2 inside."""
+    edges = np.empty(MAX_PANELS + 1)
+    n = 0
+    edges[n] = lo
+    n += 1
+    cand = np.empty(2 * 130 + 1)
+    c = 0
+    cand[c] = 0.0
+    c += 1
+    for k in range(130):
+        v = 0.5 * sigma * 2.0 ** k
+        cand[c] = -v
+        cand[c + 1] = v
+        c += 2
+        if v > max(abs(lo), abs(hi)):
+            break
+    cand = np.sort(cand[:c])
+    for j in range(c):
+        if lo < cand[j] < hi and n < MAX_PANELS:
+            edges[n] = cand[j]
+            n += 1
+    edges[n] = hi
+    n += 1
+    return edges[:n]
+
+
+@kernel
+def _build_table(edges, sbp, sQ, x_ref, w_ref):
+    npan = edges.shape[0] - 1
+    values = np.empty((npan, CHEB_DEGREE + 1, 5))
+    points = np.empty((npan, CHEB_DEGREE + 1))
+    cuts = np.empty(ETA_CUTS)
+    enodes = np.empty(x_ref.shape[0] * ETA_CUTS)
+    eweights = np.empty(x_ref.shape[0] * ETA_CUTS)
+    out = np.empty(5)
+    for p in range(npan):
+        a, b = edges[p], edges[p + 1]
+        for j in range(CHEB_DEGREE + 1):
+            x = 0.5 * (a + b) + 0.5 * (b - a) * math.cos(math.pi * j / CHEB_DEGREE)
+            points[p, j] = x
+            _eta_moments(x, sbp, sQ, cuts, enodes, eweights, x_ref, w_ref, out)
+            for k in range(5):
+                values[p, j, k] = out[k]
+    return points, values
+
+
+@kernel
+def _interpolate(edges, points, values, x, out):
+    """Barycentric Chebyshev interpolation of the 5 tabulated averages at x (edges[0] ≤ x ≤ edges[-1])."""
+    lo, hi = 0, edges.shape[0] - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if x < edges[mid]:
+            hi = mid
+        else:
+            lo = mid
+    p = lo
+    den = 0.0
+    for k in range(5):
+        out[k] = 0.0
+    for j in range(CHEB_DEGREE + 1):
+        diff = x - points[p, j]
+        if diff == 0.0:
+            for k in range(5):
+                out[k] = values[p, j, k]
+            return
+        lam = (0.5 if j == 0 or j == CHEB_DEGREE else 1.0) * (1.0 if j % 2 == 0 else -1.0) / diff
+        den += lam
+        for k in range(5):
+            out[k] += lam * values[p, j, k]
+    for k in range(5):
+        out[k] /= den
 
 
 @kernel
@@ -353,7 +478,18 @@ def channel_fp_energetic(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref):
     constrained field's mean, ``g' = GH/√(1-Q)``, ``g'' = -GH(GH - X)/(1-Q)``:
     ``∂_Q = -E[GH²]/(2(1-Q))``, ``∂_S = B/√(1-q0)``, ``∂_{s0} = E[z0 g']/√q0 - B/√(1-q0) - (s0/q0)E[g'']``,
     ``B = E[u g'] - c1 E[g'']`` — the own-reference noise u is integrated explicitly, so E[u g'] needs no
-    boundary term."""
+    boundary term.  The η' averages are tabulated in ``κ - r z0 - c1 u`` (``_build_table``)."""
+    return _fp_energetic(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref, True)
+
+
+@kernel
+def channel_fp_energetic_direct(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref):
+    """:func:`channel_fp_energetic` with the η' integral done at every (z0, u) node (no table; ~10× slower)."""
+    return _fp_energetic(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref, False)
+
+
+@kernel
+def _fp_energetic(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref, tabulate):
     sq0 = math.sqrt(q0)
     s1q0 = math.sqrt(1.0 - q0)
     r = s0 / sq0
@@ -363,53 +499,63 @@ def channel_fp_energetic(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref):
     one_q = 1.0 - Q
     sQ = math.sqrt(one_q)
     znodes, zweights = fp_z_rule(kind, param, beta, q0, kappa, S, Q, s0, x_ref, w_ref)
-    cuts = np.empty(ETA_CUTS)
-    enodes = np.empty(x_ref.shape[0] * ETA_CUTS)
-    eweights = np.empty(x_ref.shape[0] * ETA_CUTS)
-    ge = gh2 = g1z = ug1 = g2 = c2 = 0.0
-    for i in range(znodes.shape[0]):
+    nz = znodes.shape[0]
+    cap = x_ref.shape[0] * (CUTS + 1)
+    U = np.empty((nz, cap))
+    WU = np.empty((nz, cap))
+    counts = np.zeros(nz, dtype=np.int64)
+    mlo, mhi = np.inf, -np.inf
+    for i in range(nz):   # pass 1: the tilted rule of every z0, and the range of mz it reaches
         z0 = znodes[i]
-        zw = zweights[i]
-        if zw < 1e-300:
+        if zweights[i] < 1e-300:
             continue
         if c1 != 0.0:
             uk, uw = (kappa - r * z0) / c1, math.sqrt(bp + one_q) / abs(c1)
         else:
             uk, uw = np.inf, np.inf
         tn, tw, _ = tilted_rule(kind, param, beta, sq0 * z0, 1.0 - q0, uk, uw, x_ref, w_ref)
-        e_ge = e_gh2 = e_g1 = e_ug1 = e_g2 = e_c2 = 0.0
+        c = 0
         for k in range(tn.shape[0]):
-            u = tn[k]
-            wu = tw[k]
-            if wu < NEGLIGIBLE:
+            if tw[k] < NEGLIGIBLE:
                 continue
+            U[i, c] = tn[k]
+            WU[i, c] = tw[k]
+            c += 1
+            mz = kappa - r * z0 - c1 * tn[k]
+            mlo = min(mlo, mz)
+            mhi = max(mhi, mz)
+        counts[i] = c
+    table = tabulate and sbp > 0.0 and mhi > mlo
+    if table:
+        edges = _table_edges(mlo, mhi, math.sqrt(one_q + bp))
+        points, values = _build_table(edges, sbp, sQ, x_ref, w_ref)
+    else:
+        edges = np.empty(2)
+        points = np.empty((1, 1))
+        values = np.empty((1, 1, 5))
+    cuts = np.empty(ETA_CUTS)
+    enodes = np.empty(x_ref.shape[0] * ETA_CUTS)
+    eweights = np.empty(x_ref.shape[0] * ETA_CUTS)
+    out = np.empty(5)
+    ge = gh2 = g1z = ug1 = g2 = c2 = 0.0
+    for i in range(nz):   # pass 2: accumulate
+        z0 = znodes[i]
+        e_ge = e_gh2 = e_g1 = e_ug1 = e_g2 = e_c2 = 0.0
+        for k in range(counts[i]):
+            u = U[i, k]
+            wu = WU[i, k]
             mz = kappa - r * z0 - c1 * u
-            if sbp > 0.0:
-                cuts[:BASE.shape[0]] = BASE
-                m = add_feature(cuts, BASE.shape[0], mz / sbp, sQ / sbp, KINK_OFFSETS)
-                count = fill_rule(cuts, m, -Z_MAX, Z_MAX, x_ref, w_ref, True, enodes, eweights)
+            if table:
+                _interpolate(edges, points, values, mz, out)
             else:
-                enodes[0], eweights[0], count = 0.0, 1.0, 1
-            a_ge = a_gh2 = a_g1 = a_g2 = a_c2 = 0.0
-            for j in range(count):
-                X = (mz - sbp * enodes[j]) / sQ
-                if X < -H_ONE:           # H(X) = 1 to double precision: log H = 0, GH = G
-                    L, gx = 0.0, INV_SQRT_2PI * math.exp(-0.5 * X * X)
-                else:
-                    L, gx = _log_h_gh(X)
-                w = eweights[j]
-                cx = gx * (gx - X)
-                a_ge += w * L
-                a_gh2 += w * gx * gx
-                a_g1 += w * gx
-                a_g2 += w * cx
-                a_c2 += w * cx * cx
-            e_ge += wu * a_ge
-            e_gh2 += wu * a_gh2
-            e_g1 += wu * a_g1
-            e_ug1 += wu * u * a_g1
-            e_g2 += wu * a_g2
-            e_c2 += wu * a_c2
+                _eta_moments(mz, sbp, sQ, cuts, enodes, eweights, x_ref, w_ref, out)
+            e_ge += wu * out[0]
+            e_g1 += wu * out[1]
+            e_ug1 += wu * u * out[1]
+            e_gh2 += wu * out[2]
+            e_g2 += wu * out[3]
+            e_c2 += wu * out[4]
+        zw = zweights[i]
         ge += zw * e_ge
         gh2 += zw * e_gh2
         g1z += zw * z0 * e_g1
