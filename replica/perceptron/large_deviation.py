@@ -1,4 +1,4 @@
-"""Large-deviation ("dense region") local entropy of the binary perceptron, y → ∞ (THEORY §8).
+"""Large-deviation ("dense region") local entropy of the binary perceptron, y → ∞ (docs/theory.md §8).
 
 References w̃ ∈ {±1}^N are weighted by ``N(w̃, d)^y``, N(w̃, d) the number of solutions (margin κ) at
 overlap ``S = 1 - 2d`` with w̃; at y = ∞ the measure sits on the densest w̃ and the local entropy
@@ -67,6 +67,10 @@ class LDResult(RSFlags):
     sigma_ext: float = math.nan  # finite y: external entropy Σ_ext = Φ - y S_I (log-count of centres)
     q0: float = math.nan         # finite y: overlap of copies around different centres (δq = y(q1 - q0))
     qhat1: float = math.nan      # finite y: conjugate of q1 (ĉ = y(q̂1 - q̂0))
+    R: float = math.nan          # teacher=True: overlap of the clipped centre with the teacher
+    gen_error: float = math.nan  # teacher=True: the centre's generalisation error arccos(R)/π
+    Rhat: float = math.nan       # teacher=True: uniform teacher field R̂ of the entropic term (w̃ = sign(√q̂0ζ + R̂))
+    m: float = math.nan          # teacher=True: overlap of the copies (solutions around the centre) with the teacher
 
 
 def binary_entropy(d):
@@ -168,7 +172,8 @@ def _finish(result, strict, describe):
     return result
 
 
-def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start=None, tol=1e-10, strict=True):
+def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start=None, tol=1e-10, strict=True,
+                     teacher=False):
     """Local entropy S_I(d) of the densest regions (y = ∞), at finite y, or at y* (``y="star"``); returns
     :class:`LDResult`.
 
@@ -186,7 +191,14 @@ def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start
     breakup threshold: the small-d piece, σ̂ > 0, disconnected from S*), ``"broken"`` (beyond the threshold,
     in the window of d without a σ̂ ≥ 0 solution: flagged ``left-domain``), ``"trivial"`` (flagged, never
     an answer).  Non-converged answers raise :class:`ConvergenceError` (carrying the result) if ``strict``.
+
+    ``teacher=True`` (κ = 0, y = ∞): labels from a binary teacher (issue 10 part 7, :mod:`.ld_teacher`); adds the
+    clipped centre's teacher overlap ``R``, its error ``gen_error`` = arccos(R)/π, the teacher field ``Rhat`` and the
+    copies' teacher overlap ``m`` (docs/large_deviation_teacher.md).
     """
+    if teacher:
+        from .ld_teacher import ld_teacher_local_entropy
+        return ld_teacher_local_entropy(alpha, d, kappa, weights, y, start=start, tol=tol, strict=strict)
     _validate(alpha, d, kappa, weights, y)
     problem = _Problem(alpha, kappa)
     describe = f"ld_local_entropy(alpha={alpha}, d={d}, kappa={kappa})"
@@ -206,13 +218,17 @@ def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start
 
 
 def ld_local_entropy_curve(alpha, ds, kappa=0.0, weights="binary", y=math.inf, *, tol=1e-10, strict=False,
-                           progress=None):
+                           progress=None, teacher=False):
     """:func:`ld_local_entropy` over the distances ``ds`` by one continuation from the Gardner point.
 
     The branch is followed from S* + 1e-3 (δq ∝ S - S*, q1 = q_G) towards small d, landing exactly on each
     requested overlap; points with d ≥ d* are the plateau.  Returns a tuple of :class:`LDResult` in the order
-    of ``ds``; with ``strict=False`` (default) failed points are kept, flagged.
+    of ``ds``; with ``strict=False`` (default) failed points are kept, flagged.  ``teacher=True``: as in
+    :func:`ld_local_entropy`.
     """
+    if teacher:
+        from .ld_teacher import ld_teacher_local_entropy_curve
+        return ld_teacher_local_entropy_curve(alpha, ds, kappa, weights, y, tol=tol, strict=strict, progress=progress)
     ds = [float(v) for v in ds]
     for v in ds:
         _validate(alpha, v, kappa, weights, y)

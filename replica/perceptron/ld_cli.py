@@ -1,4 +1,4 @@
-"""CLI subcommands ``ld-local-entropy`` and ``ld-threshold`` (THEORY §8, issue 10 parts 1, 3 and 8)."""
+"""CLI subcommands ``ld-local-entropy`` and ``ld-threshold`` (docs/theory.md §8, issue 10 parts 1, 3 and 8)."""
 
 import math
 from dataclasses import dataclass
@@ -36,6 +36,8 @@ def _y_ok(text):
 
 Y = Param("y", str, "inf", "number of copies y of the large-deviation measure: a number > 0, inf, or star "
           "(y* where Σ_ext = 0)", check=_y_ok, allowed="a number > 0, inf or star")
+TEACHER = Param("teacher", bool, False, "labels from a binary teacher (true/false; κ = 0, y = inf): adds the clipped "
+                "centre's teacher overlap R and generalisation error arccos(R)/π")
 D_MIN = Param("d_min", float, 0.005, "smallest distance of the branch checked for σ̂ > 0",
               check=lambda x: 0 < x < 0.5, allowed="in (0, 0.5)")
 
@@ -56,8 +58,10 @@ class LDThresholdResult(RSFlags):
     residual: float
 
 
-def _ld(alpha, kappa, d, y="inf", start=None):
-    return ld_local_entropy(alpha, d, kappa, y=_y_value(y), start=start, strict=False)
+def _ld(alpha, kappa, d, y="inf", teacher=False, start=None):
+    if teacher and (kappa != 0.0 or _y_value(y) != math.inf):
+        raise ValueError("--teacher true needs --kappa 0 and --y inf")
+    return ld_local_entropy(alpha, d, kappa, y=_y_value(y), start=start, strict=False, teacher=teacher)
 
 
 def _threshold(kappa, prescription, d_min, start=None):
@@ -80,6 +84,6 @@ def _threshold(kappa, prescription, d_min, start=None):
 
 
 register(Problem("ld-local-entropy", "local entropy of the dense regions (large deviations, y = ∞, finite y or "
-                 "y*), binary perceptron (THEORY §8)", _ld, (ALPHA, KAPPA, D, Y)))
+                 "y*), binary perceptron (docs/theory.md §8)", _ld, (ALPHA, KAPPA, D, Y, TEACHER)))
 register(Problem("ld-threshold", "α where the dense regions break up (y_inf: σ̂ reaches 0 on the y = ∞ branch; "
-                 "y_star: the y* curve folds), binary perceptron (THEORY §8)", _threshold, (KAPPA, PRESCRIPTION, D_MIN)))
+                 "y_star: the y* curve folds), binary perceptron (docs/theory.md §8)", _threshold, (KAPPA, PRESCRIPTION, D_MIN)))
