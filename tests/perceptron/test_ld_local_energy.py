@@ -11,6 +11,9 @@ Every numerical test names its reference and tolerance:
     Gardner saddle alone) for the centre and the typical law for the solutions; continuity across d*.
 """
 
+import contextlib
+import io
+import json
 import math
 
 import numpy as np
@@ -183,3 +186,17 @@ def test_dense_centres_are_flatter():
     centre = local_energy(0.5, reference="ld", d=0.05, **kw).delta_train_error
     rep = local_energy(0.5, reference="ld_replica", d=0.05, **kw).delta_train_error
     assert centre < mm < typ and centre < rep < typ
+
+
+def test_cli_dense_region_reference():
+    """`perceptron-local-energy --reference ld|ld_replica --d`: the rows carry the library's values (1e-15)."""
+    from replica import solve
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = solve.main(["perceptron-local-energy", "--reference", "ld,ld_replica", "--alpha", "0.5",
+                             "--weights", "binary", "--d", "0.05", "--flip-p", "0.01", "--format", "json"])
+    assert status == 0
+    for row in json.loads(out.getvalue()):
+        ref = local_energy(0.5, flip_p=0.01, reference=row["reference"], weights="binary", d=0.05)
+        assert row["delta_train_error"] == pytest.approx(ref.delta_train_error, rel=1e-15)
