@@ -3,11 +3,11 @@ with the ERM minimisers at several λ (exact, scikit-learn, same data) and — w
 ``replica.gaussian_mixture`` provides it — the replica theory of the ERM minimisers overlaid.
 
     python figures/entropic_local_energy.py                  # N = 1000, 10 seeds, ρ = 0.5 and 0.2
-    python figures/entropic_local_energy.py --quick          # N = 200, 2 seeds (a smoke run)
+    python figures/entropic_local_energy.py --quick          # N = 200, 2 seeds, ρ = 0.5 (a smoke run, ~6 s)
 
 Writes figures/data/entropic_local_energy.csv (curves), figures/data/entropic_gm_summary.csv
 (one row per algorithm / ERM λ: test error, train error, overlaps, paired differences to SGD,
-mean ± s.e. over seeds) and figures/entropic_local_energy.png.
+mean ± s.e. over seeds) and figures/entropic_local_energy.png (and .pdf).
 """
 
 import argparse
@@ -16,9 +16,7 @@ import math
 import os
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
+from _output import save_figure
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -45,11 +43,11 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--epochs", type=float, default=100)
     ap.add_argument("--samples", type=int, default=40)
-    ap.add_argument("--quick", action="store_true", help="N = 200, 2 seeds, 30 epochs")
+    ap.add_argument("--quick", action="store_true", help="N = 200, 2 seeds, 30 epochs, 8 noise samples, ρ = 0.5")
     ap.add_argument("--out-dir", default=HERE)
     args = ap.parse_args(argv)
     if args.quick:
-        args.n_features, args.seeds, args.epochs = 200, 2, 30
+        args.n_features, args.seeds, args.epochs, args.samples, args.rho = 200, 2, 30, 8, [0.5]
     sigmas = ex.DEFAULT_SIGMAS
     erm_lams = (1e-3, 1e-1, 1.0, 10.0, 100.0)
     os.makedirs(os.path.join(args.out_dir, "data"), exist_ok=True)
@@ -140,8 +138,7 @@ def main(argv=None):
                  f"{args.seeds} seeds, {args.epochs:g} epochs of gradients per algorithm; "
                  f"ε = test error ± s.e.{theory_note}", fontsize=10)
     fig.tight_layout()
-    png = os.path.join(args.out_dir, "entropic_local_energy.png")
-    fig.savefig(png, dpi=130)
+    png, _ = save_figure(fig, args.out_dir, "entropic_local_energy")  # and entropic_local_energy.pdf
     print(f"wrote {curve_path}\nwrote {summary_path}\nwrote {png}", file=sys.stderr)
 
     for rho, out in results.items():

@@ -1,4 +1,4 @@
-"""Figure: normalised local entropy Φ(d) of rescaled GM ERM minimisers for a λ grid (THEORY §5).
+"""Figure: normalised local entropy Φ(d) of rescaled GM ERM minimisers for a λ grid (docs/theory.md §5).
 
 Balanced mixture, α = 2, Δ = 1; square and logistic losses; generalisation errors in the legend and the
 Bayes-optimal error in the titles. The dashed black line is the Bayes-optimal limit λ → ∞, drawn at
@@ -6,16 +6,11 @@ Bayes-optimal error in the titles. The dashed black line is the Bayes-optimal li
 longer depend on the loss, so it is the same curve in both panels (they agree to 1e-6 in Φ). Every curve
 is swept in d both ways (warm starts up and down); the CSV flags any d where the branches differ
 (hysteresis, relative 1e-8 on Φ) and the script prints them.
-Writes figures/data/gm_local_entropy.csv and figures/gm_local_entropy.png.
-Run: python figures/gm_local_entropy.py
+Writes figures/data/gm_local_entropy.csv and figures/gm_local_entropy.png (and .pdf).
+Run: python figures/gm_local_entropy.py [--quick] [--out-dir DIR]
 """
 
-import csv
-import os
-
-import matplotlib
-
-matplotlib.use("Agg")
+from _output import parser, save_figure, write_csv
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -23,22 +18,23 @@ from replica.gaussian_mixture.bayes import bayes_error
 from replica.gaussian_mixture.local_entropy import local_entropy_curve
 from replica.saddle_point.continuation import hysteresis
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 ALPHA, DELTA = 2.0, 1.0
 LAMS = (0.01, 0.1, 1.0, 10.0, 100.0)
 LAM_BAYES = 1e6  # λ → ∞: the Bayes-optimal limit of the balanced mixture
 DS = np.geomspace(1e-3, 0.25, 20)
 
 
-def main():
+def main(argv=None):
+    args = parser(__doc__, quick="2 values of λ and the λ → ∞ limit, 6 distances").parse_args(argv)
+    lams, ds = ((0.1, 10.0), np.geomspace(1e-3, 0.25, 6)) if args.quick else (LAMS, DS)
     rows = []
     bo = bayes_error(ALPHA, DELTA)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     for ax, loss in zip(axes, ("square", "logistic")):
-        styles = [(lam, dict(color=c, lw=1.5)) for lam, c in zip(LAMS, plt.cm.viridis(np.linspace(0, 0.9, len(LAMS))))]
+        styles = [(lam, dict(color=c, lw=1.5)) for lam, c in zip(lams, plt.cm.viridis(np.linspace(0, 0.9, len(lams))))]
         styles.append((LAM_BAYES, dict(color="k", ls="--", lw=1.5)))
         for lam, style in styles:
-            sw = local_entropy_curve(loss, ALPHA, DELTA, lam, d=DS, direction="both")
+            sw = local_entropy_curve(loss, ALPHA, DELTA, lam, d=ds, direction="both")
             res = sw.backward
             hyst = hysteresis(sw, "phi", rtol=1e-8)
             if hyst:
@@ -51,7 +47,7 @@ def main():
                 label = f"Bayes-optimal limit (λ=1e6): ε_gen={res[0].ref_gen_error:.4f}"
             else:
                 label = f"λ={lam:g}: ε_gen={res[0].ref_gen_error:.4f}"
-            ax.plot(DS, [r.phi for r in res], label=label, **style)
+            ax.plot(ds, [r.phi for r in res], label=label, **style)
         ax.set_xscale("log")
         ax.set_xlabel("distance d")
         ax.set_title(f"{loss}, α={ALPHA:g}, Δ={DELTA:g} (Bayes ε={bo:.4f}, reached as λ→∞)")
@@ -59,11 +55,8 @@ def main():
         ax.legend(fontsize=8)
     axes[0].set_ylabel("normalised local entropy Φ(d)")
     fig.tight_layout()
-    fig.savefig(os.path.join(HERE, "gm_local_entropy.png"), dpi=120)
-    with open(os.path.join(HERE, "data", "gm_local_entropy.csv"), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_figure(fig, args.out_dir, "gm_local_entropy", dpi=120)
+    write_csv(rows, args.out_dir, "gm_local_entropy")
     print(f"{len(rows)} points, {sum(not r['converged'] for r in rows)} not converged, "
           f"{sum(r['hysteresis'] for r in rows)} with hysteresis")
 

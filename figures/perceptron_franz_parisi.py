@@ -1,7 +1,7 @@
 """φ_FP versus d for binary perceptrons: typical (κ̃ = 0) and max-margin (κ̃ = κ_max(α)) references.
 
-Writes figures/data/perceptron_franz_parisi.csv and figures/perceptron_franz_parisi.png.
-Run: python figures/perceptron_franz_parisi.py
+Writes figures/data/perceptron_franz_parisi.csv and figures/perceptron_franz_parisi.png (and .pdf).
+Run: python figures/perceptron_franz_parisi.py [--quick] [--out-dir DIR]
 
 What the picture shows (docs/perceptron.md, "Franz–Parisi, typical references"):
 - dots: the Gardner entropy at the typical distance d_typ — the maximum of the κ̃ = κ curves (identity);
@@ -11,11 +11,7 @@ What the picture shows (docs/perceptron.md, "Franz–Parisi, typical references"
   α = 0.7 curve flattens out (an inflection near d ≈ 0.005, φ ≈ -0.029) before it dives there.
 """
 
-import csv
-import os
-
-import matplotlib
-matplotlib.use("Agg")
+from _output import parser, save_figure, write_csv
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -23,15 +19,14 @@ import numpy as np
 
 from replica.perceptron import franz_parisi_curve, gardner, kappa_max
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 ALPHAS = (0.3, 0.5, 0.7)
 DS = np.geomspace(1e-4, 0.48, 44)
 
 
-def curve(alpha, kref):
+def curve(alpha, kref, ds=DS):
     """The sweep from large to small d; where it froze, refine between the last converged d and the first
     frozen one (geometric grid of 16) so the dive towards d_c is drawn."""
-    rows = list(franz_parisi_curve(alpha, DS, "binary", kref, 0.0).results)
+    rows = list(franz_parisi_curve(alpha, ds, "binary", kref, 0.0).results)
     conv = [r for r in rows if r.converged]
     frozen = [r for r in rows if not r.converged and r.Q == 1.0]
     if conv and frozen:
@@ -41,24 +36,22 @@ def curve(alpha, kref):
     return rows
 
 
-def main():
+def main(argv=None):
+    args = parser(__doc__, quick="α = 0.5 only, 12 distances").parse_args(argv)
+    alphas, ds = ((0.5,), np.geomspace(1e-4, 0.48, 12)) if args.quick else (ALPHAS, DS)
     rows = []
-    for alpha in ALPHAS:
+    for alpha in alphas:
         for ref, kref in (("typical", 0.0), ("max-margin", kappa_max(alpha, "binary") - 1e-10)):
-            for r in curve(alpha, kref):
+            for r in curve(alpha, kref, ds):
                 rows.append(dict(alpha=alpha, reference=ref, kappa_ref=kref, d=r.d, phi=r.phi, Q=r.Q,
                                  converged=r.converged, frozen=(not r.converged and r.Q == 1.0)))
-    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
-    with open(os.path.join(HERE, "data", "perceptron_franz_parisi.csv"), "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(rows, args.out_dir, "perceptron_franz_parisi")
     fig, ax = plt.subplots(figsize=(6.8, 4.6))
     ax.axhspan(-1.0, 0.0, color="0.93", zorder=0)
     d = np.geomspace(1e-4, 0.5, 200)
     ax.plot(d, -d * np.log(d) - (1 - d) * np.log(1 - d), "k:", label="α = 0 (shell entropy)")
     colors = dict(zip(ALPHAS, ("C0", "C1", "C2")))
-    for alpha in ALPHAS:
+    for alpha in alphas:
         g = gardner(alpha, 0.0, "binary")
         ax.plot([g.distance], [g.entropy], "o", color=colors[alpha], ms=4)
         for ref, ls in (("typical", "--"), ("max-margin", "-")):
@@ -82,7 +75,7 @@ def main():
                 Patch(color="0.93", label="φ < 0: no solutions (RS value formal)")]
     ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper left")
     fig.tight_layout()
-    fig.savefig(os.path.join(HERE, "perceptron_franz_parisi.png"), dpi=130)
+    save_figure(fig, args.out_dir, "perceptron_franz_parisi")
     bad = sum(not r["converged"] for r in rows)
     frozen = sum(r["frozen"] for r in rows)
     print(f"{len(rows)} points, {bad} not converged ({frozen} of them below the freezing point)")

@@ -3,7 +3,7 @@
 import sys
 import warnings
 
-from tqdm import tqdm
+from ._lazy import tqdm
 
 
 def sizes_and_seeds(alpha, n_features, seeds):

@@ -1,8 +1,9 @@
 """``python -m replica.solve <problem> [--param value|list|range ...]``.
 
-Every numeric option takes a value (``2``), a list (``1,2,4``) or a range
-(``0.5:4:8`` = 8 evenly spaced values, both ends included); a sweep is the
-Cartesian product, solved in product order.  The last option with more than one
+Every numeric option takes a value (``2``), a list (``1,2,4``), a range
+(``0.5:4:8`` = 8 evenly spaced values, both ends included) or a log-spaced
+range (``1e-4:10:6:log`` = 1e-4, 1e-3, ..., 10); a sweep is the Cartesian
+product, solved in product order.  The last option with more than one
 value varies fastest: when it is numeric it is the continuation axis, and each
 point is warm-started from the previous one whenever every other option is
 unchanged (as the ``*_curve`` functions do); categorical options (loss,
@@ -24,11 +25,20 @@ the folder must exist and FILE must not be a folder; an existing FILE or
 FILE.json is refused unless ``--force``.  Finished rows are written as they
 arrive to a temporary ``.FILE.<random>.part`` in the same folder, which is
 renamed onto FILE (atomic ``os.replace``) at the end or on Ctrl-C, so FILE is
-never left truncated.
+never left truncated.  ``--format parquet`` (which requires ``--out``; nothing
+goes to stdout), or a FILE named ``*.parquet``, writes Parquet instead of CSV.
 
 ``--max-points N`` (default 10000): a sweep of more points is refused before
 any value list is built.  ``--progress auto|on|off``: a progress bar on stderr
 (auto: for sweeps, on a terminal).
+
+``--workers N`` solves the independent continuation chains (one per value of
+the options other than the continuation axis; ``train``: one per run) on a
+local dask cluster of N single-threaded worker processes; ``--scheduler
+ADDRESS`` (default ``$REPLICA_SCHEDULER``) on a running dask cluster.  The rows
+are the serial rows, written in grid order; a sweep whose serial time is
+estimated below about a second stays in this process (see
+:mod:`replica.sweep`).
 
 Exit statuses
 -------------
@@ -47,8 +57,8 @@ Exit statuses
 
 import argparse
 import importlib
-import itertools
 import math
+import os
 import signal
 import sys
 import threading
@@ -56,7 +66,8 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 
-from tqdm import tqdm
+from . import __version__
+from ._lazy import tqdm
 
 from .cli.output import OutFile, OutPathError, format_rows, not_converged, ordered, sidecar_meta, warn
 from .cli.parsing import count_values, parse_values
@@ -68,8 +79,9 @@ PROBLEM_MODULES = ("replica.gaussian_mixture.cli", "replica.gaussian_mixture.fla
                    "replica.perceptron.cli", "replica.entropic.cli", "replica.perceptron.local_energy_cli",
                    "replica.perceptron.ld_cli")
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+ENV_SCHEDULER = "REPLICA_SCHEDULER"  # default of --scheduler (replica.sweep.ENV_SCHEDULER)
 DEFAULT_MAX_POINTS = 10_000
-COMMON_OPTIONS = ("problem", "format", "out", "force", "max_points", "progress")
+COMMON_OPTIONS = ("problem", "format", "out", "force", "max_points", "progress", "workers", "scheduler")
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
@@ -100,8 +112,15 @@ def load_problems():
     return REGISTRY
 
 
+def _prog():
+    """``replica`` when run as the console script, else ``python -m replica.solve``."""
+    return "replica" if os.path.basename(sys.argv[0] or "") in ("replica", "replica.exe") else "python -m replica.solve"
+
+
 def build_parser(problems):
-    parser = _Parser(prog="python -m replica.solve", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog=_prog(), description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"replica {__version__}",
+                        help="print the package version and exit")
     sub = parser.add_subparsers(dest="problem", metavar="problem")
     sub.required = True
     for problem in problems.values():
@@ -113,15 +132,28 @@ def build_parser(problems):
             text = param.help + (f" (default {param.default})" if not param.required else "")
             if param.choices:
                 text += f"; one of {', '.join(map(str, param.choices))}"
-            p.add_argument(param.flag, dest=param.name, required=param.required, help=text,
+            p.add_argument(param.flag, dest=param.name, required=param.required and param.name not in problem.optimize,
+                           help=text + (f" (or --optimize {param.name})" if param.name in problem.optimize else ""),
                            default=None if param.required else str(param.default))
-        p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+        if problem.optimize:
+            p.add_argument("--optimize", choices=problem.optimize, metavar="NAME",
+                           help=f"choose {'/'.join(problem.optimize)} at every point to minimise gen_error (bounded "
+                                "Brent search in its logarithm over [1e-4, 1e4], warm-started); the row reports "
+                                "the value found and lam_at_bound")
+        p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                       help="rows on stdout (parquet: written to --out FILE only, which it requires)")
         p.add_argument("--out", metavar="FILE",
-                       help="write CSV here (atomically), plus a JSON sidecar FILE.json; the folder must exist")
+                       help="write CSV here (Parquet with --format parquet or a .parquet name), atomically, "
+                            "plus a JSON sidecar FILE.json; the folder must exist")
         p.add_argument("--force", action="store_true", help="overwrite an existing --out FILE and FILE.json")
         p.add_argument("--max-points", type=_positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
                        help=f"refuse sweeps of more than N points (default {DEFAULT_MAX_POINTS})")
         p.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
+        p.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="solve the independent continuation chains on a local dask cluster of N "
+                            "single-threaded worker processes (sweeps estimated under ~1 s stay serial)")
+        p.add_argument("--scheduler", metavar="ADDRESS",
+                       help=f"use a running dask scheduler (tcp://host:8786) instead; default: ${ENV_SCHEDULER}")
     return parser
 
 
@@ -194,11 +226,24 @@ def _count(param, text):
 
 
 def parse_grid(problem, args, max_points=DEFAULT_MAX_POINTS):
-    """``({name: values}, points)``; the size is checked from the texts before any list is built."""
-    texts = {p.name: getattr(args, p.name) for p in problem.params}
-    size = math.prod(_count(p, texts[p.name]) for p in problem.params)
+    """``({name: values}, points)``; the size is checked from the texts before any list is built.
+
+    With ``--optimize NAME`` the grid has no values for NAME and a single-valued ``optimize``
+    entry instead (the solver chooses NAME at every point).
+    """
+    optimize = getattr(args, "optimize", None)
+    params = [p for p in problem.params if p.name != optimize]
+    for p in problem.params:
+        if p.name == optimize and getattr(args, p.name) is not None:
+            raise UsageError(f"{p.flag} and --optimize {p.name} exclude each other: give one of them")
+        if p.name != optimize and getattr(args, p.name) is None:
+            raise UsageError(f"the following arguments are required: {p.flag} (or --optimize {p.name})")
+    texts = {p.name: getattr(args, p.name) for p in params}
+    size = math.prod(_count(p, texts[p.name]) for p in params)
     check_size(size, max_points)
-    grid = {p.name: parse_param(p, texts[p.name], limit=max_points) for p in problem.params}
+    grid = {p.name: parse_param(p, texts[p.name], limit=max_points) for p in params}
+    if optimize is not None:
+        grid["optimize"] = [optimize]
     return grid, math.prod(len(v) for v in grid.values())
 
 
@@ -230,7 +275,7 @@ def _boolean(text):
     raise ValueError(f"{text.strip()!r} is not a boolean (true/false)")
 
 
-def run(problem, grid, progress=False, on_row=None):
+def run(problem, grid, progress=False, on_row=None, cluster=None):
     """Solve every point of the Cartesian product, in product order; returns the output rows.
 
     The continuation axis is the last option with more than one value (it varies fastest), when
@@ -238,28 +283,29 @@ def run(problem, grid, progress=False, on_row=None):
     is unchanged.
     A point the solver refuses (ValueError) keeps a row with its parameters, ``converged=False``
     and ``status="invalid"``, and the sweep goes on; when it is the only point, UsageError.
-    ``on_row(row)`` is called with each finished row.  Ctrl-C raises :class:`Interrupted` with the
-    rows done.
+    ``on_row(row)`` is called with each finished row, in grid order.  ``cluster``: a
+    ``replica.sweep.Cluster`` (``--workers``/``--scheduler``) to which the independent continuation
+    chains go when the sweep is large enough (:mod:`replica.sweep`), or None.  Ctrl-C raises
+    :class:`Interrupted` with the rows done (in grid order; with a cluster, also the chains that
+    finished beyond the first unfinished one).
     """
+    from .sweep import run_chains
+
     names = list(grid)
     total = math.prod(len(v) for v in grid.values())
     axis = continuation_axis(problem, grid)
-    others = [i for i in range(len(names)) if i != axis]
-    rows, start, previous = [], None, None
+    step = _PointStep(problem.solve, total == 1)
+    rows = []
     try:
-        with tqdm(total=total, disable=not progress, file=sys.stderr) as bar:
-            for point in itertools.product(*grid.values()):
-                if axis is None or previous is None or any(point[i] != previous[i] for i in others):
-                    start = None
-                row, result = _solve_point(problem, dict(zip(names, point)), start, total == 1, bar)
-                rows.append(row)
-                if on_row is not None:
-                    on_row(row)
-                if result is not None and not not_converged(row):
-                    start = result
-                previous = point
-                bar.update()
-    except KeyboardInterrupt:
+        for _, _, (row, message) in run_chains(step, grid, None if axis is None else names[axis], cluster,
+                                                progress=progress):
+            if message:
+                tqdm.write(message, file=sys.stderr)
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+    except KeyboardInterrupt as stop:
+        rows += [row for _, _, (row, _) in getattr(stop, "finished", ())]
         raise Interrupted(rows, total - len(rows)) from None
     return rows
 
@@ -277,24 +323,37 @@ def continuation_axis(problem, grid):
     return None
 
 
-def _solve_point(problem, kwargs, start, only, bar):
-    """``(row, result)`` of one point; ``result`` is None when the solver gave no state."""
+class _PointStep:
+    """One point of a CLI sweep as :func:`replica.sweep.run_chains` runs it, in this process or on a
+    dask worker: ``(point, start) -> ((row, message or None), next start or None)``."""
+
+    def __init__(self, solve, only):
+        self.solve, self.only = solve, only
+
+    def __call__(self, point, start):
+        row, result, message = _solve_point(self.solve, point, start, self.only)
+        return (row, message), (result if result is not None and not not_converged(row) else None)
+
+
+def _solve_point(solve, kwargs, start, only):
+    """``(row, result, message)`` of one point; ``result`` is None when the solver gave no state,
+    ``message`` (for stderr) None unless the point failed without a state or was refused."""
     try:
-        result = problem.solve(**kwargs, start=start)
+        result = solve(**kwargs, start=start)
     except ConvergenceError as err:
         result = err.state
         if not is_dataclass(result):
-            bar.write(f"replica.solve: {_describe(kwargs)}: {err}", file=sys.stderr)
             return ordered({**kwargs, "converged": False, "iterations": err.iterations,
-                            "residual": err.residual, "status": getattr(err, "status", None) or MAX_ITER}), None
+                            "residual": err.residual, "status": getattr(err, "status", None) or MAX_ITER}), None, \
+                f"replica.solve: {_describe(kwargs)}: {err}"
     except ValueError as err:
         if only:
             raise UsageError(str(err)) from None
-        bar.write(f"replica.solve: {_describe(kwargs)}: {err} (row kept with status={INVALID})", file=sys.stderr)
-        return ordered({**kwargs, "converged": False, "status": INVALID}), None
+        return ordered({**kwargs, "converged": False, "status": INVALID}), None, \
+            f"replica.solve: {_describe(kwargs)}: {err} (row kept with status={INVALID})"
     row = dict(kwargs)
     row.update({k: v for k, v in asdict(result).items() if k not in row})
-    return ordered(row), result
+    return ordered(row), result, None
 
 
 def _describe(kwargs):
@@ -343,20 +402,28 @@ def main(argv=None):
             total = _custom_size(problem, args)
             check_size(total, args.max_points)
             _convert_deferred(args)
+        if args.format == "parquet" and args.out is None:
+            raise UsageError("--format parquet writes a binary file: give --out FILE (nothing goes to stdout)")
         if args.out is not None:
             try:
-                out = OutFile(args.out, args.force)
+                out = OutFile(args.out, args.force, parquet=args.format == "parquet")
             except OutPathError as err:
                 raise UsageError(str(err)) from None
         progress = args.progress == "on" or (args.progress == "auto" and total > 1 and sys.stderr.isatty())
         on_row = out.add if out is not None else None
+        cluster = _cluster(args)
         try:
             if problem.run is None:
-                rows = run(problem, grid, progress, on_row)
+                rows = run(problem, grid, progress, on_row, cluster)
             else:
+                args.cluster = cluster
                 rows = _run_custom(problem, args, total, on_row)
         except Interrupted as stop:
             rows, skipped = stop.rows, stop.skipped
+        finally:
+            if cluster is not None:
+                with _ctrl_c_ignored():  # a second Ctrl-C must not lose the rows done
+                    cluster.close()
     except UsageError as err:
         if out is not None:
             out.discard()
@@ -378,6 +445,20 @@ def main(argv=None):
         return _finish(args, argv, rows, total, skipped, out, seed)
 
 
+def _cluster(args):
+    """``--workers``/``--scheduler``/``$REPLICA_SCHEDULER``: a ``replica.sweep.Cluster`` or None; a
+    scheduler address is connected to now (exit status 2 if it cannot be)."""
+    from .sweep import cluster_from_args
+
+    try:
+        cluster = cluster_from_args(args)
+        if cluster is not None and cluster.address is not None:
+            cluster.client()
+    except (ValueError, ImportError, ConnectionError) as err:
+        raise UsageError(str(err)) from None
+    return cluster
+
+
 def _finish(args, argv, rows, total, skipped, out, seed):
     """Write ``--out``, print the rows, report failures; the exit status (``skipped`` is None
     unless the sweep was interrupted)."""
@@ -388,7 +469,7 @@ def _finish(args, argv, rows, total, skipped, out, seed):
                                           points=total, complete=not interrupted))
         else:
             out.discard()
-    if rows or args.format == "json":
+    if args.format != "parquet" and (rows or args.format == "json"):
         print(format_rows(rows, args.format))
     failed = [r for r in rows if not_converged(r)]
     if failed:

@@ -5,7 +5,7 @@ For random parameters drawn by hypothesis, every solver either raises one of its
 whose flags are consistent: converged ⇔ status == "ok", and converged ⇒ the residual is below the declared
 tolerance, every order parameter is inside its domain and every free entropy inside its bounds. The
 bounds are the theory's own: a log-fraction is ≤ 0, a binary log-count ≤ log 2 (its α = 0 value), a
-Franz–Parisi count ≤ the shell's entropy and ≤ the Gardner entropy at the counted margin (THEORY §3–§5).
+Franz–Parisi count ≤ the shell's entropy and ≤ the Gardner entropy at the counted margin (docs/theory.md §3–§5).
 
 The default suite runs a short budget; ``-m slow`` runs the long one.
 """

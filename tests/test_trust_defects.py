@@ -158,3 +158,16 @@ def test_domain_and_patience():
     with pytest.raises(ConvergenceError, match="stalled") as info:
         solve_fixed_point(lambda x: -x, [1.0], method="damped", maxiter=10 ** 5, patience=50)
     assert info.value.status == MAX_ITER
+
+
+@pytest.mark.parametrize("alpha,d,kappa_ref", [(0.3, 3.26e-4, "max"), (0.7, 2.68e-4, "max"), (0.5, None, 0.0)])
+def test_vanishing_field_variance_is_not_a_domain_violation(alpha, d, kappa_ref):
+    """The field variance Q̂ - ŝ0²/q̂0 of the binary FP entropic term is exactly 0 at d_typ (κ̃ = κ) and → 0
+    around max-margin references at small d; its round-off (relative 1e-9, absolute 1e-8) must not flag these
+    genuine saddles as left-domain. Reference at d_typ: φ_FP = the Gardner entropy (1e-9)."""
+    from replica.perceptron import franz_parisi
+    g = gardner(alpha, 0.0, "binary")
+    r = franz_parisi(alpha, (1 - g.q) / 2 if d is None else d, "binary", kappa_ref)
+    assert r.converged and r.status == OK
+    if d is None:
+        assert r.phi == pytest.approx(g.entropy, abs=1e-9)

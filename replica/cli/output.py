@@ -27,7 +27,8 @@ import numpy as np
 
 from ..saddle_point.contract import FLAG_FIELDS
 
-DEPENDENCIES = ("numpy", "scipy", "numba", "mpmath", "scikit-learn", "matplotlib", "tqdm")
+DEPENDENCIES = ("numpy", "scipy", "numba", "mpmath", "scikit-learn", "matplotlib", "tqdm", "pandas", "xarray",
+                "pyarrow", "dask", "distributed")
 RECORD_FIELDS = ("converged", "iterations", "residual")
 TAIL_FIELDS = RECORD_FIELDS + FLAG_FIELDS  # written after every other column, in this order
 
@@ -152,12 +153,23 @@ def check_out_path(path, force=False):
 
 class OutFile:
     """``--out FILE``: checked on creation, rows appended to a temporary file as they finish,
-    renamed onto ``FILE`` (with the sidecar ``FILE.json``) by :meth:`finish`."""
+    renamed onto ``FILE`` (with the sidecar ``FILE.json``) by :meth:`finish`.
 
-    def __init__(self, path, force=False):
+    ``FILE`` is CSV, or Parquet when ``parquet`` is true or its name ends in ``.parquet``/``.pq``
+    (the rows are still appended as CSV to the temporary file as they finish, so that a crash
+    keeps them; :meth:`finish` writes the Parquet file, with pyarrow)."""
+
+    def __init__(self, path, force=False, parquet=False):
         self.path = os.fspath(path)
         self.sidecar = self.path + ".json"
+        self.parquet = bool(parquet) or self.path.lower().endswith((".parquet", ".pq"))
         self.folder = check_out_path(self.path, force)
+        if self.parquet:
+            try:
+                import pyarrow  # noqa: F401  (checked before anything is computed)
+            except ImportError:
+                raise OutPathError("--out: writing Parquet needs pyarrow: "
+                                   "pip install 'replica-learning[parquet]'") from None
         self._fh, self.part = self._temporary(self.path)
         self._writer = None
         self.written = 0  # rows appended so far
@@ -182,17 +194,28 @@ class OutFile:
         self.written += 1
 
     def finish(self, rows, meta):
-        """Write the complete CSV of ``rows`` and the sidecar ``meta``; rename both into place."""
+        """Write the complete CSV (or Parquet) of ``rows`` and the sidecar ``meta``; rename both into
+        place."""
         self._fh.seek(0)
         self._fh.truncate()
-        self._fh.write(to_csv(rows) + "\n" if rows else "")
+        if not self.parquet:
+            self._fh.write(to_csv(rows) + "\n" if rows else "")
         sidecar_fh, sidecar_part = self._temporary(self.sidecar)
+        meta = dict(meta, format="parquet" if self.parquet else "csv")
         try:
+            if self.parquet:
+                from ..saddle_point.frames import to_parquet
+
+                self._fh.close()
+                to_parquet(rows, self.part)  # replaces the rows appended as CSV
+                with open(self.part, "rb") as fh:
+                    os.fsync(fh.fileno())
             with sidecar_fh:
                 json.dump(jsonable(meta), sidecar_fh, indent=1, allow_nan=False)
                 sidecar_fh.write("\n")
                 _sync(sidecar_fh)
-            _sync(self._fh)
+            if not self._fh.closed:
+                _sync(self._fh)
             self._fh.close()
             mode = _default_mode()
             for part, target in ((self.part, self.path), (sidecar_part, self.sidecar)):
@@ -245,6 +268,10 @@ def write_out(path, rows, argv, seed=None, force=True, **extra):
 
 
 def _version(name):
+    if name == "replica":  # the import package; its distribution is named replica-learning
+        from .. import __version__
+
+        return __version__
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -1,4 +1,5 @@
-"""Values of a numeric option: a value ``2``, a list ``1,2,4`` or a range ``start:stop:num``."""
+"""Values of a numeric option: a value ``2``, a list ``1,2,4``, a range ``start:stop:num`` or a
+log-spaced range ``start:stop:num:log``."""
 
 import numpy as np
 
@@ -12,7 +13,7 @@ def count_values(text):
     if ":" in text:
         parts = text.split(":")
         try:
-            num = int(parts[2].strip()) if len(parts) == 3 else 1
+            num = int(parts[2].strip()) if len(parts) in (3, 4) else 1
         except ValueError:
             return 1
         return max(num, 1)
@@ -22,23 +23,40 @@ def count_values(text):
 def parse_values(text, kind=float, limit=None):
     """Parse one option's text into a list of values of type ``kind``.
 
-    ``start:stop:num`` is ``num`` evenly spaced values including both ends (``numpy.linspace``).
+    ``start:stop:num`` is ``num`` evenly spaced values including both ends (``numpy.linspace``);
+    ``start:stop:num:log`` is ``num`` values evenly spaced in log scale (``numpy.geomspace``: ratios
+    equal, both ends exact), start and stop non-zero and of the same sign (``1e-4:10:6:log`` is
+    1e-4, 1e-3, ..., 10); ``:lin`` may be written for the default.  Integer options round the
+    values, and refuse a log range whose rounded values repeat.
     ``limit``: refuse (ValueError) a range of more than ``limit`` values before building it.
     Raises ValueError with a short reason on malformed input.
     """
     text = text.strip()
     if ":" in text:
         parts = text.split(":")
-        if len(parts) != 3:
-            raise ValueError(f"a range is start:stop:num, got {text!r}")
+        if len(parts) not in (3, 4):
+            raise ValueError(f"a range is start:stop:num or start:stop:num:log, got {text!r}")
+        spacing = parts[3].strip().lower() if len(parts) == 4 else "lin"
+        if spacing not in ("lin", "log"):
+            raise ValueError(f"a range's spacing is lin or log, got {parts[3].strip()!r} in {text!r}")
         start, stop = (_number(p, float) for p in parts[:2])
         num = _number(parts[2], int)
         if num < 1:
             raise ValueError(f"a range needs num >= 1, got {text!r}")
         if limit is not None and num > limit:
             raise ValueError(f"a range of {num} values is above the limit of {limit} (--max-points)")
-        values = np.linspace(start, stop, num)
-        return [kind(v) for v in values] if kind is float else [kind(round(v)) for v in values]
+        if spacing == "log":
+            if start == 0 or stop == 0 or (start < 0) != (stop < 0):
+                raise ValueError(f"a log range needs start and stop non-zero and of the same sign, got {text!r}")
+            values = np.geomspace(start, stop, num)
+        else:
+            values = np.linspace(start, stop, num)
+        if kind is float:
+            return [kind(v) for v in values]
+        values = [kind(round(v)) for v in values]
+        if spacing == "log" and len(set(values)) < len(values):
+            raise ValueError(f"the log range {text!r} repeats integers once rounded; use fewer values")
+        return values
     items = [t for t in text.split(",")]
     if not items or any(not t.strip() for t in items):
         raise ValueError(f"empty value in {text!r}")

@@ -47,6 +47,11 @@ class Problem:
     ``--max-points`` before ``run`` is called, is the product of the numbers of values of its
     list-valued options, except those named in ``not_swept`` (lists that do not multiply the
     runs, e.g. the noise levels measured on every run).
+
+    ``optimize``: names of parameters that ``--optimize NAME`` can choose at every point instead
+    of taking them from the command line (``gm-erm --optimize lam``: the λ minimising the test
+    error); then ``solve`` is called without that parameter and with ``optimize=NAME``, and its
+    result carries the chosen value.
     """
 
     name: str
@@ -56,6 +61,7 @@ class Problem:
     add_arguments: object = None
     run: object = None
     not_swept: tuple = ()
+    optimize: tuple = ()
 
 
 REGISTRY = {}

@@ -1,5 +1,5 @@
 """Entropic algorithms (Entropy-SGD, Replicated-SGD), the local-energy flatness measure, and
-experiments that set them against the replica theory (THEORY §6–§7; seed arXiv:2006.07897).
+experiments that set them against the replica theory (docs/theory.md §6–§7; seed arXiv:2006.07897).
 
 Modules: ``optimizers`` (SGD, EntropySGD, ReplicatedSGD on a flat parameter vector),
 ``schedules`` (Constant, Scoping, callables), ``models`` (LinearClassifier, OneHiddenLayer,
@@ -20,3 +20,10 @@ __all__ = [
     "LinearClassifier", "OneHiddenLayer", "Objective",
     "LocalEnergy", "local_energy",
 ]
+
+from .._lazy import submodule as _submodule
+
+
+def __getattr__(name):
+    """Submodules not imported above (``experiments``, ``data``, ``torch``, ...) load on first use."""
+    return _submodule(__name__, name, ("experiments", "data", "gm_theory", "torch"))

@@ -10,7 +10,7 @@ __all__ = ["gaussian_mixture", "random_patterns", "digits"]
 
 
 def gaussian_mixture(n_samples, n_features, delta, rho=0.5, rng=None, v_star=None):
-    """THEORY §1: ``x = y v*/√N + √Δ z``, v* ~ N(0, I_N), z ~ N(0, I_N), y = +1 w.p. ρ else -1.
+    """docs/theory.md §1: ``x = y v*/√N + √Δ z``, v* ~ N(0, I_N), z ~ N(0, I_N), y = +1 w.p. ρ else -1.
 
     Returns ``(X, y, v_star)``; pass the returned ``v_star`` back to draw a test set of the same
     mixture.  ``rng`` is a ``numpy.random.Generator`` (or a seed).
@@ -28,7 +28,7 @@ def gaussian_mixture(n_samples, n_features, delta, rho=0.5, rng=None, v_star=Non
 
 
 def random_patterns(n_samples, n_features, rng=None):
-    """Storage problem (THEORY §3): x ~ N(0, I_N), labels y = ±1 with probability 1/2 each."""
+    """Storage problem (docs/theory.md §3): x ~ N(0, I_N), labels y = ±1 with probability 1/2 each."""
     n = _checks.integer("n_samples", n_samples)
     N = _checks.integer("n_features", n_features)
     rng = np.random.default_rng(rng)

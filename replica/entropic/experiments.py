@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from ..cli.parsing import parse_values
-from tqdm.auto import tqdm
+from .._lazy import tqdm_auto as tqdm
 
 from . import _checks
 from .data import digits, gaussian_mixture, random_patterns
@@ -67,7 +67,7 @@ class TrainConfig:
     lr: float = 0.5               # SGD / Replicated-SGD rate η
     momentum: float = 0.0         # SGD / Replicated-SGD replicas
     loss: str = "logistic"        # linear model
-    lam: float = 1e-3             # L2 in THEORY's sum convention
+    lam: float = 1e-3             # L2 in the sum convention of docs/theory.md §0
     bias: bool = False
     hidden: int = 64              # mlp / tree
     activation: str = "relu"      # mlp / tree
@@ -211,6 +211,27 @@ def _make_optimizer(cfg, seed):
                          center=cfg.center, momentum=cfg.momentum, batch_size=cfg.batch_size, seed=seed)
 
 
+_APPLIES = {  # TrainConfig options used only by some data, models or algorithms (the others always apply)
+    "alpha": lambda c: c.data in ("gm", "perceptron"), "n_features": lambda c: c.data in ("gm", "perceptron"),
+    "delta": lambda c: c.data == "gm", "rho": lambda c: c.data == "gm", "n_test": lambda c: c.data == "gm",
+    "loss": lambda c: c.model == "linear", "hidden": lambda c: c.model != "linear",
+    "activation": lambda c: c.model != "linear",
+    "lr": lambda c: c.algorithm != "esgd", "momentum": lambda c: c.algorithm != "esgd",
+    "gamma0": lambda c: c.algorithm != "sgd", "gamma1": lambda c: c.algorithm != "sgd",
+    "gamma_max": lambda c: c.algorithm != "sgd",
+    **{k: (lambda c: c.algorithm.startswith("rsgd")) for k in ("replicas", "couple_every", "center", "replica_init")},
+    **{k: (lambda c: c.algorithm == "esgd") for k in ("inner_steps", "outer_lr", "outer_momentum", "sgld_lr", "noise",
+                                                      "average")},
+}
+
+
+def applies(name, cfg):
+    """Whether the option ``name`` of ``cfg`` is used by its data, model and algorithm (a row carries only
+    those: a perceptron storage run has no Δ, an SGD run no replica count)."""
+    rule = _APPLIES.get(name)
+    return rule is None or rule(cfg)
+
+
 def _chain_epochs(cfg):
     """Epochs per chain for an equal budget of ``cfg.epochs`` passes of gradients."""
     if cfg.algorithm == "rsgd":
@@ -221,10 +242,12 @@ def _chain_epochs(cfg):
 def train(cfg=None, progress=False, return_result=False, **options):
     """One seeded run; returns a flat row (dict).  ``cfg`` a ``TrainConfig`` or options for ``config``.
 
-    Row fields: the options, ``test_error``, ``train_error``, ``train_loss``, ``grad_evals``,
+    Row fields: the options that apply (:func:`applies`), ``test_error`` (only with a test set: not for
+    perceptron storage),
+    ``train_error``, ``train_loss``, ``grad_evals``,
     ``gamma_final``, ``distance_final``, ``solved`` (train error 0), ``first_solved_pass``
     (passes over the data when the training error first hit 0, nan if never), for the mixture
-    ``m, q, b, cos`` of the answer (THEORY §1 units), and the local energy
+    ``m, q, b, cos`` of the answer (docs/theory.md §1 units), and the local energy
     ``le_train_{σ}``/``le_train_se_{σ}`` (and ``le_test_...`` when there is a test set).
     """
     if cfg is None:
@@ -249,9 +272,11 @@ def train(cfg=None, progress=False, return_result=False, **options):
     train_err = result.column("train_error")
     passes = result.column("grad_evals") / (-(-X.shape[0] // min(cfg.batch_size, X.shape[0])))
     hit = np.flatnonzero(train_err == 0.0)
-    row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items() if k != "sigmas"}
+    row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()
+           if k != "sigmas" and applies(k, cfg)}
+    if Xt is not None:  # storage (perceptron: random patterns) has no test set, so no test error column
+        row["test_error"] = math.nan if diverged else float(model.error(w, Xt, yt))
     row.update(
-        test_error=float(model.error(w, Xt, yt)) if Xt is not None and not diverged else math.nan,
         train_error=math.nan if diverged else float(last["train_error"]),
         train_loss=math.nan if diverged else float(last["loss"]),
         grad_evals=int(result.grad_evals),
@@ -285,12 +310,12 @@ def summarize(rows, by=("algorithm",), reference="sgd"):
     """
     groups = {}
     for r in rows:
-        groups.setdefault(tuple(r[k] for k in by), []).append(r)
+        groups.setdefault(tuple(r.get(k) for k in by), []).append(r)
     ref_by_seed = {}
     if "algorithm" in by:
         for r in rows:
             if r["algorithm"] == reference:
-                key = tuple(r[k] for k in by if k != "algorithm") + (r["seed"],)
+                key = tuple(r.get(k) for k in by if k != "algorithm") + (r["seed"],)
                 ref_by_seed[key] = r
     config_fields = {f.name for f in fields(TrainConfig)}
     flags = ("diverged", "converged", "status")  # counted, not averaged
@@ -306,17 +331,17 @@ def summarize(rows, by=("algorithm",), reference="sgd"):
         numeric = [k for k, v in rs[0].items() if k not in by and k not in config_fields and k not in flags
                    and isinstance(v, (int, float, np.floating, bool)) and not isinstance(v, str)]
         for k in numeric:
-            vals = np.array([float(r[k]) for r in rs], dtype=float)
+            vals = np.array([float(r.get(k, math.nan)) for r in rs], dtype=float)
             s[k], s[k + "_se"] = _mean_se(vals)
         if ref_by_seed:
             diffs = {}
             for r in rs:
-                ref = ref_by_seed.get(tuple(r[k] for k in by if k != "algorithm") + (r["seed"],))
+                ref = ref_by_seed.get(tuple(r.get(k) for k in by if k != "algorithm") + (r["seed"],))
                 if ref is None:
                     continue
                 for k in numeric:
                     if k == "test_error" or (k.startswith(("le_train_", "le_test_")) and "_se_" not in k):
-                        diffs.setdefault(k, []).append(float(r[k]) - float(ref[k]))
+                        diffs.setdefault(k, []).append(float(r.get(k, math.nan)) - float(ref.get(k, math.nan)))
             for k, d in diffs.items():
                 s[k + "_minus_ref"], s[k + "_minus_ref_se"] = _mean_se(np.array(d))
         if "n_diverged" in s:  # a group with a diverged run did not converge (the means skip its NaNs)
@@ -333,9 +358,16 @@ def _mean_se(vals):
     return float(vals.mean()), se
 
 
-def _runs(configs, progress, desc):
+def _runs(configs, progress, desc, cluster=None):
+    """``train`` on every config.  ``progress``: a bar over the runs on stderr — True or ``"auto"``: on a
+    terminal; ``"on"``: always; False or ``"off"``: never (the CLI's ``--progress``)."""
+    disable = {"on": False, "off": True, "auto": None, True: None, False: True}[progress]
+    if cluster is not None:  # ``--workers``/``--scheduler``: one task per run (replica.sweep.imap)
+        from ..sweep import imap
+
+        return list(imap(train, configs, cluster, progress=None if disable is None else not disable, desc=desc))
     rows = []
-    for cfg in tqdm(configs, desc=desc, disable=None if progress else True):
+    for cfg in tqdm(configs, desc=desc, disable=disable):
         rows.append(train(cfg))
     return rows
 
@@ -452,7 +484,7 @@ _CLI_NUMBERS = {  # option -> (TrainConfig field, int?, help)
     "--batch-size": ("batch_size", int, "minibatch size"),
     "--lr": ("lr", float, "learning rate η of SGD and Replicated-SGD"),
     "--momentum": ("momentum", float, "heavy-ball momentum of SGD / the replicas"),
-    "--lam": ("lam", float, "L2 strength λ (sum convention, THEORY §0)"),
+    "--lam": ("lam", float, "L2 strength λ (sum convention, docs/theory.md §0)"),
     "--hidden": ("hidden", int, "hidden units K (mlp, tree)"),
     "--replicas": ("replicas", int, "number of replicas y (rsgd)"),
     "--couple-every": ("couple_every", int, "couple the replicas every K steps (rsgd)"),
@@ -515,7 +547,7 @@ def run_train(args):
     for k in keys:
         combos = [dict(c, **{k: v}) for c in combos for v in sweep[k]]
     cfgs = [config(args.data, a, **fixed, **c) for a in algorithms for c in combos]
-    rows = _runs(cfgs, True, "train")
+    rows = _runs(cfgs, getattr(args, "progress", "auto"), "train", cluster=getattr(args, "cluster", None))
     if getattr(args, "summary", False):
         by = tuple(["algorithm"] + [k for k in keys if k != "seed" and len(sweep[k]) > 1])
         return summarize(rows, by=by)

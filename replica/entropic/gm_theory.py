@@ -40,7 +40,7 @@ def gm_theory(loss="logistic", alpha=2.0, delta=1.0, rho=0.5, bias=False, lams=(
     and training error, m, q, b), ``bayes_error(alpha, delta, rho)`` and, when present, its local
     energy (``local_energy.energy_of`` or ``local_energy(loss, alpha, delta, lam, sigma, rho, bias)``)
     for the training-set curve.  The test-set local energy follows from (m, q, b) in closed form
-    (THEORY §6): ``ρH((m+b)/√(Δq(1+σ²))) + (1-ρ)H((m-b)/√(Δq(1+σ²))) - ε_gen``.
+    (docs/theory.md §6): ``ρH((m+b)/√(Δq(1+σ²))) + (1-ρ)H((m-b)/√(Δq(1+σ²))) - ε_gen``.
     Returns ``{"bayes_error": float|None, "rows": [...]}``; a λ whose solver fails is skipped.
     """
     try:
@@ -81,7 +81,7 @@ def gm_theory(loss="logistic", alpha=2.0, delta=1.0, rho=0.5, bias=False, lams=(
 
 def bayes_error(alpha, delta, rho=0.5):
     """Bayes-optimal error of the mixture: ``replica.gaussian_mixture.bayes_error`` when available,
-    else the closed form of THEORY §1 (m = q = α/(α+Δ), b = (Δ/2) log(ρ/(1-ρ)))."""
+    else the closed form of docs/theory.md §1 (m = q = α/(α+Δ), b = (Δ/2) log(ρ/(1-ρ)))."""
     try:
         from ..gaussian_mixture import bayes_error as gm_bayes_error
         return float(gm_bayes_error(alpha, delta, rho))

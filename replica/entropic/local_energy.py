@@ -1,4 +1,4 @@
-"""The seed's cheap flatness measure, the local energy δε(σ) (THEORY §6).
+"""The seed's cheap flatness measure, the local energy δε(σ) (docs/theory.md §6).
 
 ``δε(w, σ) = E_z ε(w ⊙ (1 + σ z)) - ε(w)``, z ~ N(0, I): multiplicative Gaussian noise on every
 weight (``model.weight_mask``), biases not perturbed, ε the classification error on the given set.

@@ -10,7 +10,7 @@ Every model works on one flat parameter vector and provides
   over the rows of X;
 * ``penalty(params)`` and ``penalty_grad(params)``: the L2 term in the same (sum) units.
 
-Loss convention (THEORY §0): the objective is the SUM ``Σ_μ ℓ_μ + penalty``.  The optimisers are
+Loss convention (docs/theory.md §0): the objective is the SUM ``Σ_μ ℓ_μ + penalty``.  The optimisers are
 given minibatch gradients of the same objective divided by P (``Objective.grad``):
 ``(1/|B|) Σ_{μ∈B} ∇ℓ_μ + ∇penalty / P`` — an unbiased estimate of ∇(sum objective)/P, so full-batch
 gradient descent has exactly the fixed points of the sum objective and learning rates are O(1).
@@ -21,7 +21,7 @@ Binary models take labels y ∈ {-1, +1}; the multi-class network takes y ∈ {0
 import math
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from .._lazy import expit, logsumexp
 
 from . import _checks
 
@@ -41,9 +41,9 @@ class LinearClassifier:
     """Linear classifier ``sign(w·x/√N + b)`` with a margin loss (logistic or square) and L2.
 
     Parameter vector θ = (u, b) with **u = w/√N**: the score is u·x + b = w·x/√N + b, the model of
-    THEORY §1, in units where every coordinate has O(1) curvature (so one learning rate suits
+    docs/theory.md §1, in units where every coordinate has O(1) curvature (so one learning rate suits
     u and b).  In these units ``q = |w|²/N = |u|²``, ``m = w·v*/N = u·v*/√N`` (``overlaps``), and the
-    penalty λ/2 |w|² = λN/2 |u|² (bias unpenalised), λ = ``lam`` in THEORY's sum convention.
+    penalty λ/2 |w|² = λN/2 |u|² (bias unpenalised), λ = ``lam`` in the sum convention of docs/theory.md §0.
     """
 
     def __init__(self, n_features, loss="logistic", lam=0.0, bias=False):
@@ -107,7 +107,7 @@ class LinearClassifier:
         return g
 
     def overlaps(self, params, v_star):
-        """THEORY §1 order parameters of the trained weights: dict(m, q, b, cos=m/√q)."""
+        """docs/theory.md §1 order parameters of the trained weights: dict(m, q, b, cos=m/√q)."""
         u, b = self._split(params)
         m = float(u @ v_star) / math.sqrt(self.n_features)
         q = float(u @ u)

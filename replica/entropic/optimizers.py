@@ -57,7 +57,7 @@ import math
 import warnings
 
 import numpy as np
-from tqdm.auto import tqdm
+from .._lazy import tqdm_auto as tqdm
 
 from . import _checks
 from .schedules import as_schedule
@@ -66,7 +66,7 @@ __all__ = ["BatchStream", "FitResult", "SGD", "EntropySGD", "ReplicatedSGD", "co
 
 
 def cosine_distance(a, b):
-    """THEORY §0 distance d = (1 - S)/2 with S the cosine overlap of a and b (nan if a norm is 0)."""
+    """docs/theory.md §0 distance d = (1 - S)/2 with S the cosine overlap of a and b (nan if a norm is 0)."""
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0.0 or nb == 0.0:
         return math.nan

@@ -1,4 +1,4 @@
-"""Bayes-optimal error and separability threshold of the Gaussian mixture (THEORY §1).
+"""Bayes-optimal error and separability threshold of the Gaussian mixture (docs/theory.md §1).
 
 Labels are observed, so the posterior on v* is Gaussian: the Bayes-optimal
 overlaps are ``m = q = α/(α+Δ)`` and the optimal bias ``b = (Δ/2) log(ρ/(1-ρ))``.
@@ -8,7 +8,7 @@ The replicon is 0 (docs/stability.md eq. 27).
 import math
 from dataclasses import dataclass
 
-from scipy.optimize import minimize_scalar
+from .._lazy import minimize_scalar
 
 from ..saddle_point.special import G, H
 from .erm import gen_error

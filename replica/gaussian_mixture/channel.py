@@ -1,4 +1,4 @@
-"""Gaussian expectations of the ERM channel for one class of the mixture (THEORY §1).
+"""Gaussian expectations of the ERM channel for one class of the mixture (docs/theory.md §1).
 
 For a class with mean field ``μ`` and spread ``s`` the training field before
 the prox is ``ω = μ + sξ``, ``ξ ~ N(0, 1)``; ``p = prox_{τℓ}(ω)``,

@@ -1,4 +1,4 @@
-"""Replica-symmetric fixed point of ERM on a two-cluster Gaussian mixture (THEORY §1).
+"""Replica-symmetric fixed point of ERM on a two-cluster Gaussian mixture (docs/theory.md §1).
 
 Data ``x = y v*/√N + √Δ z``, ``y = +1`` w.p. ρ; estimator
 ``argmin_{w,b} Σ_μ ℓ(y_μ(w·x_μ/√N + b)) + λ/2 ‖w‖²`` (Mignacco, Krzakala, Lu,
@@ -122,7 +122,7 @@ def _gm_map(kind, param, alpha, delta, lam, rho, learn_bias, m, q, V, b, x_ref, 
 
 def erm(loss, alpha, delta, lam, rho=0.5, bias=False, *, start=None, tol=1e-10, maxiter=5000,
         damping=0.0, method="anderson", strict=True):
-    """Solve the RS ERM equations of THEORY §1 for the Gaussian mixture.
+    """Solve the RS ERM equations of docs/theory.md §1 for the Gaussian mixture.
 
     Parameters
     ----------
@@ -230,7 +230,7 @@ def gen_error(m, q, b, delta, rho=0.5):
 
 
 def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
-    """Closed-form square-loss fixed point (THEORY §1); returns an :class:`ERMResult`.
+    """Closed-form square-loss fixed point (docs/theory.md §1); returns an :class:`ERMResult`.
 
     V is the positive root of ``λΔV² + (λ + Δ(α-1))V - 1 = 0``, ``V̂ = αΔ/(1+ΔV)``;
     with ``c = 4ρ(1-ρ)`` (bias learned) or 1: ``b = (2ρ-1)(1-m)``,

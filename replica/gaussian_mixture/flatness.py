@@ -1,4 +1,4 @@
-"""Maximum-flatness estimator: pick the ERM minimiser with the largest local entropy Φ(d) (seed, THEORY §5).
+"""Maximum-flatness estimator: pick the ERM minimiser with the largest local entropy Φ(d) (seed, docs/theory.md §5).
 
 Over a grid of losses and ridge penalties λ, each minimiser's normalised local entropy Φ(d) at a given
 distance d (and its local energy at noise σ) is computed next to its generalisation error; the
@@ -6,12 +6,12 @@ estimator selects the flattest one (largest Φ(d)) and reports how far its error
 
 Balanced mixture (ρ = 1/2): Φ(d) grows with λ, so the estimator picks the largest λ of the grid, and as
 λ → ∞ every loss's minimiser tends to ``w ∝ Σ_μ y_μ x_μ``, whose error is the Bayes-optimal one
-(THEORY §1; at α = 2, Δ = 1 the excess is ≈ 2e-9 at λ = 1e4).  This is the seed's claim (checked in
+(docs/theory.md §1; at α = 2, Δ = 1 the excess is ≈ 2e-9 at λ = 1e4).  This is the seed's claim (checked in
 the tests at α = 2, Δ = 1).
 
 Failure mode — unbalanced mixture (ρ ≠ 1/2) with a learned bias. As λ grows the penalised weights shrink
 while the unpenalised bias does not, and the minimiser collapses onto the majority class: training and
-generalisation errors → min(ρ, 1-ρ), far above Bayes (THEORY §1). After rescaling to the unit sphere the
+generalisation errors → min(ρ, 1-ρ), far above Bayes (docs/theory.md §1). After rescaling to the unit sphere the
 bias ``b/√q`` dwarfs the O(1) fields (≈ -80 at λ = 100 below), so every point of the shell predicts the
 majority class like the reference: the shell's typical error equals the reference's and **Φ(d) = 0
 trivially** — the largest value Φ can take. The estimator then selects the collapsed minimiser (at

@@ -1,4 +1,4 @@
-"""CLI subcommands ``gm-local-entropy`` and ``gm-local-energy`` (THEORY §5, §6)."""
+"""CLI subcommands ``gm-local-entropy`` and ``gm-local-energy`` (docs/theory.md §5, §6)."""
 
 from ..cli.problems import Param, Problem, non_negative, register
 from .cli import ALPHA, BIAS, DELTA, LAM, LOSS, RHO
@@ -19,7 +19,7 @@ def _energy(start=None, **kw):
     return local_energy(**kw, start=start if isinstance(start, LocalEnergyResult) else None, strict=False)
 
 
-register(Problem("gm-local-entropy", "normalised local entropy Φ(d) of a rescaled GM ERM minimiser (THEORY §5)",
+register(Problem("gm-local-entropy", "normalised local entropy Φ(d) of a rescaled GM ERM minimiser (docs/theory.md §5)",
                  _entropy, (LOSS, ALPHA, DELTA, LAM, D, RHO, BIAS)))
-register(Problem("gm-local-energy", "training/test error of a GM ERM minimiser under weight noise (THEORY §6)",
+register(Problem("gm-local-energy", "training/test error of a GM ERM minimiser under weight noise (docs/theory.md §6)",
                  _energy, (LOSS, ALPHA, DELTA, LAM, SIGMA, RHO, BIAS)))

@@ -1,4 +1,4 @@
-"""Local energy of Gaussian-mixture ERM minimisers under multiplicative weight noise (THEORY §6).
+"""Local energy of Gaussian-mixture ERM minimisers under multiplicative weight noise (docs/theory.md §6).
 
 The seed's "cheap flatness measure" ``δε(w, σ) = E_z ε(w ⊙ (1 + σz)) - ε(w)``, z ~ N(0, I_N),
 evaluated on the ERM minimiser of :func:`replica.gaussian_mixture.erm` (the bias is not perturbed).
@@ -171,7 +171,7 @@ def perturbed_gen_error(m, q, b, delta, rho, sigma):
 
 def local_energy(loss, alpha, delta, lam, sigma, rho=0.5, bias=False, *, start=None, strict=True,
                  **erm_options):
-    """Expected training error/loss and test error of the ERM minimiser under weight noise (THEORY §6).
+    """Expected training error/loss and test error of the ERM minimiser under weight noise (docs/theory.md §6).
 
     Parameters
     ----------

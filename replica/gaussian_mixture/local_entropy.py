@@ -1,4 +1,4 @@
-"""Normalised local entropy of Gaussian-mixture ERM minimisers (THEORY §5; derivation in docs/gm_local_entropy.md).
+"""Normalised local entropy of Gaussian-mixture ERM minimisers (docs/theory.md §5; derivation in docs/gm_local_entropy.md).
 
 Reference: the ERM minimiser ``w̃`` at (loss, λ), rescaled to the sphere ``ŵ = w̃/√q`` (its bias is
 rescaled with it, ``b' = b/√q``, and kept fixed).  Shell: unit-norm ``w' = Sŵ + √(1-S²) u`` with
@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+from .._lazy import brentq
 
 from .._numba import kernel
 from ..saddle_point.continuation import sweep
@@ -533,6 +533,9 @@ def local_free_entropy(loss, alpha, delta, lam, d, beta, rho=0.5, bias=False, *,
                        tol=1e-10, strict=True, **erm_options):
     """Φ_β(d): RS free entropy of the error-counting energy at inverse temperature β on the shell.
 
+    The saddle point is found by Newton's method with the analytic Jacobian (``iterations`` counts its
+    steps), falling back on damped Anderson iteration.
+
     Parameters
     ----------
     loss, alpha, delta, lam, rho, bias
@@ -542,9 +545,6 @@ def local_free_entropy(loss, alpha, delta, lam, d, beta, rho=0.5, bias=False, *,
     beta : float ≥ 0 (``inf``: log-fraction of the shell with zero training errors)
     start : LocalFreeEntropyResult or LocalEntropyResult, optional
         Warm start (its Q, M, T).
-
-    The saddle point is found by Newton's method with the analytic Jacobian (``iterations`` counts its
-    steps), falling back on damped Anderson iteration.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Direct simulation of ERM on the two-cluster Gaussian mixture (THEORY §1), with scikit-learn.
+"""Direct simulation of ERM on the two-cluster Gaussian mixture (docs/theory.md §1), with scikit-learn.
 
 Data ``x^μ = y^μ v*/√N + √Δ z^μ`` with ``v* ~ N(0, I_N)``, ``z^μ ~ N(0, I_N)`` and ``y^μ = +1`` with
 probability ρ (else -1). The estimator minimises, with the bias unpenalised (``b = 0`` without bias),
@@ -73,7 +73,7 @@ def _loss_name(loss) -> str:
 
 
 def _margin_loss(name: str, h: np.ndarray) -> np.ndarray:
-    """ℓ(h) for the margin losses of THEORY §0 (own implementation, independent of saddle_point)."""
+    """ℓ(h) for the margin losses of docs/theory.md §0 (own implementation, independent of saddle_point)."""
     if name == "square":
         return 0.5 * (1.0 - h) ** 2
     if name == "logistic":
@@ -98,7 +98,7 @@ def _check_rho(rho):
 
 # ----------------------------------------------------------------------------------------- data
 def sample_mixture(n_samples, n_features, delta, rho=0.5, rng=None):
-    """Draw one data set of THEORY §1.
+    """Draw one data set of docs/theory.md §1.
 
     Returns ``X`` of shape ``(n_samples, n_features)``, labels ``y ∈ {+1, -1}`` (float) with
     ``P(y = +1) = rho``, and the centre ``v_star ~ N(0, I_N)``, with

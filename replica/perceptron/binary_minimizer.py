@@ -1,4 +1,4 @@
-"""Franz–Parisi local entropy around binary-weight loss minimisers (THEORY §4, §10; derivation in
+"""Franz–Parisi local entropy around binary-weight loss minimisers (docs/theory.md §4, §10; derivation in
 docs/perceptron_binary_minimizers.md).
 
 The reference is the zero-entropy state of :func:`.binary_reference.binary_reference` (RS at β_s, i.e. the

@@ -1,4 +1,4 @@
-"""Simulated annealing for the minimal loss of a binary-weight perceptron (the check of e(β_s), THEORY §10).
+"""Simulated annealing for the minimal loss of a binary-weight perceptron (the check of e(β_s), docs/theory.md §10).
 
 Patterns ξ^μ ~ N(0, I_N) (labels absorbed), stabilities ``Δ_μ = w·ξ^μ/√N``, w ∈ {±1}^N, P = round(αN);
 energy per pattern ``E(w)/P = (1/P) Σ_μ ℓ(Δ_μ)`` with the package's losses (cross-entropy

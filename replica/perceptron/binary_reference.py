@@ -1,5 +1,5 @@
 """Binary-weight loss minimisers: the finite-β reference measure and the zero-entropy prescription
-(THEORY §10; derivation and checks in docs/perceptron_binary_minimizers.md).
+(docs/theory.md §10; derivation and checks in docs/perceptron_binary_minimizers.md).
 
 The β → ∞ RS ground state of a positive loss over ±1 weights has negative entropy: the minimiser is
 isolated, and RS at β = ∞ is wrong.  The frozen-1RSB (zero-entropy) prescription: solve the RS saddle of
@@ -11,7 +11,7 @@ the measure ``∝ exp(-β Σ_μ ℓ(Δ_μ))`` over w ∈ {±1}^N at finite β,
 (log-count per weight of the configurations at that energy)
 
     s(β) = φ(β) + αβ e(β)          (E_total/N = αe: e is per *pattern*, hence the α;
-                                     THEORY §10's s = φ + βe holds for an energy per weight)
+                                     docs/theory.md §10's s = φ + βe holds for an energy per weight)
 
 ``ds/dβ = αβ de/dβ < 0``, so s decreases from ln 2 and its root β_s is bracketed and found by brentq in
 ln β.  For every β ≥ β_s the equilibrium is the 1RSB state with q1 = 1 and Parisi m = β_s/β: isolated

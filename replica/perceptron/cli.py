@@ -6,7 +6,7 @@ from ..cli.problems import Param, Problem, non_negative, positive, register
 from .fp_minimizer import franz_parisi_minimizer
 from .franz_parisi import franz_parisi
 from .gardner import gardner
-from .teacher_student import bayes, erm
+from .teacher_student import bayes, erm, optimize_lambda
 
 
 def _finite(x):
@@ -50,13 +50,19 @@ def _fpm(loss, alpha, kappa, margin, gamma, weights, kappa_ref, d, start=None):
     return franz_parisi_minimizer(loss, alpha, d, kappa, weights, start=start, strict=False, **extra)
 
 
-register(Problem("gardner", "Gardner volume, spherical or binary weights (THEORY §3)", _gardner,
+register(Problem("gardner", "Gardner volume, spherical or binary weights (docs/theory.md §3)", _gardner,
                  (ALPHA0, KAPPA, WEIGHTS)))
-register(Problem("ts-erm", "teacher–student perceptron ERM fixed point (THEORY §2)",
-                 lambda start=None, **kw: erm(**kw, start=start, strict=False), (TS_LOSS, ALPHA, LAM)))
-register(Problem("ts-bayes", "teacher–student Bayes-optimal and Gibbs errors (THEORY §2)",
+def _ts_erm(start=None, optimize=None, **kw):
+    if optimize == "lam":  # the λ minimising gen_error (square loss: π/2 - 1)
+        return optimize_lambda(**kw, start=start, strict=False)
+    return erm(**kw, start=start, strict=False)
+
+
+register(Problem("ts-erm", "teacher–student perceptron ERM fixed point (docs/theory.md §2)", _ts_erm, (TS_LOSS, ALPHA, LAM),
+                 optimize=("lam",)))
+register(Problem("ts-bayes", "teacher–student Bayes-optimal and Gibbs errors (docs/theory.md §2)",
                  lambda start=None, **kw: bayes(**kw), (ALPHA,)))
-register(Problem("franz-parisi", "Franz–Parisi local entropy around typical/max-margin solutions (THEORY §4)",
+register(Problem("franz-parisi", "Franz–Parisi local entropy around typical/max-margin solutions (docs/theory.md §4)",
                  _fp, (ALPHA, WEIGHTS_B, KAPPA_REF, KAPPA, MAX_MARGIN, D)))
 register(Problem("franz-parisi-minimizer", "local entropy around loss minimisers; binary: zero-entropy minimiser "
-                 "(THEORY §4, §10)", _fpm, (MIN_LOSS, ALPHA, KAPPA, MARGIN, GAMMA, WEIGHTS, EC_MARGIN, D)))
+                 "(docs/theory.md §4, §10)", _fpm, (MIN_LOSS, ALPHA, KAPPA, MARGIN, GAMMA, WEIGHTS, EC_MARGIN, D)))

@@ -1,4 +1,4 @@
-"""Energetic term of the perceptron Franz–Parisi entropy and its derivatives (THEORY §4).
+"""Energetic term of the perceptron Franz–Parisi entropy and its derivatives (docs/theory.md §4).
 
 Reference fields ``h̃ = √q0 z0 + √(1-q0) u`` (margin κ̃: u > x0), constrained fields with overlap S to
 their own reference, s0 to the others, Q among themselves.  The constrained field of a pattern is

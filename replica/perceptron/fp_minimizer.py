@@ -1,4 +1,4 @@
-"""Local entropy around loss minimisers on the sphere (THEORY §4, β → ∞ reference; *derived*).
+"""Local entropy around loss minimisers on the sphere (docs/theory.md §4, β → ∞ reference; *derived*).
 
 Reference: ``w̃ = argmin_{‖w‖²=N} Σ_μ ℓ(ξ^μ·w/√N)`` on random Gaussian patterns (labels absorbed).
 As β → ∞ the reference overlap q0 → 1 with ``χ = β(1-q0)`` finite; a pattern's training stability

@@ -1,4 +1,4 @@
-"""Gardner volume of the perceptron with margin κ: spherical and binary (±1) weights (THEORY §3).
+"""Gardner volume of the perceptron with margin κ: spherical and binary (±1) weights (docs/theory.md §3).
 
 Free entropy per weight, normalised so that ``phi = 0`` at α = 0 (log of the *fraction* of the
 sphere / of the 2^N binary vectors that are solutions)::
@@ -21,7 +21,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+from .._lazy import brentq
+from ..saddle_point.thresholds import find_threshold
 
 from .._numba import kernel
 from ..saddle_point.contract import BOUND_VIOLATED, DIVERGED, FROZEN, NON_FINITE, OK, verdict
@@ -218,12 +219,8 @@ def capacity(kappa=0.0, weights="spherical"):
     if weights == "spherical":
         return ac
     f = lambda a: gardner(a, kappa, "binary", strict=False).entropy  # frozen: -inf, beyond capacity
-    lo, hi = 0.05 * ac, 0.5 * ac
-    while f(hi) > 0:
-        lo, hi = hi, 0.5 * (hi + ac)
-    while f(lo) < 0:
-        lo *= 0.5
-    return brentq(f, lo, hi, xtol=1e-12)
+    # entropy > 0 at 0.05 α_c^sph; step the upper end toward the spherical capacity until it is < 0
+    return find_threshold(f, 0.05 * ac, 0.5 * ac, expand="up", limit=ac, xtol=1e-12)
 
 
 def kappa_max(alpha, weights="spherical"):
@@ -231,22 +228,12 @@ def kappa_max(alpha, weights="spherical"):
     _validate(alpha, 0.0, weights)
     if not alpha > 0:
         raise ValueError(f"alpha must be > 0; got {alpha}")
-    # spherical: α_c(κ) is decreasing in κ; solve α_c(κ) = α
-    g = lambda k: spherical_capacity(k) - alpha
-    lo, hi = -1.0, 1.0
-    while g(lo) < 0:
-        lo *= 2.0
-    while g(hi) > 0:
-        hi *= 2.0
-    ks = brentq(g, lo, hi, xtol=1e-14)
+    # spherical: α_c(κ) is decreasing in κ; solve α_c(κ) = α, widening [-1, 1] both ways as needed
+    ks = find_threshold(lambda k: spherical_capacity(k) - alpha, -1.0, 1.0, expand="both", xtol=1e-14)
     if weights == "spherical":
         return ks
     f = lambda k: gardner(alpha, k, "binary", strict=False).entropy
     hi = ks - 1e-3 * (1.0 + abs(ks))
-    step = 0.5
-    lo = hi - step
-    while f(lo) < 0:
-        lo, step = lo - step, 2.0 * step
-    while f(hi) > 0:  # the binary entropy vanishes before the spherical volume does
-        hi = 0.5 * (hi + ks)
-    return brentq(f, lo, hi, xtol=1e-12)
+    # the binary entropy vanishes before the spherical volume does: the lower end steps down (doubling),
+    # the upper end toward κ_max^sph (where the binary saddle is still defined)
+    return find_threshold(f, hi - 0.5, hi, expand="both", limit=(None, ks), xtol=1e-12)

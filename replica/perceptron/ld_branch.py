@@ -3,7 +3,7 @@
 
 State ``y = (t, ℓ, σ̂)`` with ``t = -log(1-q1)``, ``ℓ = log δq``; for fixed σ̂ the kernel :func:`ld_map`
 returns the updated (t, ℓ) and the overlap S the state describes, so a point at overlap S solves the three
-equations ``t' = t, ℓ' = ℓ, S(y) = S`` (σ̂ is the third unknown: THEORY's "σ̂ from a 1-D root", solved
+equations ``t' = t, ℓ' = ℓ, S(y) = S`` (σ̂ is the third unknown: the "σ̂ from a 1-D root" of docs/large_deviation.md §6, solved
 jointly).  Residuals are relative in 1 - q1 and in δq, absolute in S.
 
 The branch starts at the Gardner point S* (σ̂ = ĉ = δq = 0) and is followed towards S → 1 by secant
@@ -21,7 +21,7 @@ from .ld_kernels import ld_map
 
 WEIGHTS = np.array([1.0, 0.5, 2.0])   # metric of the arclength on (t, ℓ, σ̂)
 BREAK_SIGMA = 1e-8       # the trace has reached the corner σ̂ = 0 when σ̂ is this small and still falling
-FIRST_STEP = 1e-3        # THEORY's recipe: start at S* + 1e-3 ...
+FIRST_STEP = 1e-3        # docs/large_deviation.md §6: start at S* + 1e-3 ...
 DQ_PER_DS = 2.0          # ... from δq ≈ 2(S - S*), q1 = q_G (the branch leaves S* with δq ∝ S - S*)
 MAX_STEP, MIN_STEP = 0.1, 1e-9
 ELL_TRIVIAL = 300.0      # log δq beyond this: q̂0 ~ e^{-2ℓ} underflows, the state is numerically the trivial point

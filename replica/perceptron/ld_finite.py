@@ -1,5 +1,5 @@
 """Finite-y dense-region free entropy Φ(y), local entropy S_I = ∂Φ/∂y, external entropy Σ_ext = Φ - yS_I and
-the y* where Σ_ext = 0 (THEORY §8; derivation and checks: docs/large_deviation.md §9–§10).
+the y* where Σ_ext = 0 (docs/theory.md §8; derivation and checks: docs/large_deviation.md §9–§10).
 
 Stationarity of Φ (the tilted averages are over the group variables: ⟨·⟩ over (w̃, u) in the entropic term,
 over g in the energetic term; m = tanh(z + u + Ŝw̃), x = (κ - z - g)/√(1-q1))::

@@ -1,4 +1,4 @@
-"""Numba kernels of the finite-y large-deviation free entropy (THEORY §8, docs/large_deviation.md §9).
+"""Numba kernels of the finite-y large-deviation free entropy (docs/theory.md §8, docs/large_deviation.md §9).
 
 Free entropy (n → 0 centres, y copies each; q1, q0 overlaps of copies of one / of different centres)::
 

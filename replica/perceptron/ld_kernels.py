@@ -1,4 +1,4 @@
-"""Numba kernels of the y → ∞ large-deviation local entropy (THEORY §8, docs/large_deviation.md).
+"""Numba kernels of the y → ∞ large-deviation local entropy (docs/theory.md §8, docs/large_deviation.md).
 
 Entropic term (ζ ≥ 0, h = √q̂0 ζ + σ̂; the clipped centre w̃ = sign(field) folds ζ onto the half line)::
 

@@ -1,4 +1,4 @@
-"""Local energy of perceptron solutions in closed form, from the reference's stability law (THEORY §10).
+"""Local energy of perceptron solutions in closed form, from the reference's stability law (docs/theory.md §10).
 
 The seed's flatness measure ``δε = E_noise ε(w') - ε(w)``: the fraction of training patterns a
 solution loses when its weights are perturbed, on random Gaussian patterns (labels absorbed),
@@ -32,7 +32,8 @@ Stability laws ``p(Δ)`` of the references (:func:`stability_law`):
 * loss minimisers (spherical; ``hinge``, ``cross_entropy``, ``logistic``, ``square``): ``Δ = u*(z) =
   prox_{χℓ}(z)`` with χ from :func:`replica.perceptron.fp_minimizer.reference_chi` (their training errors
   count in train_error_0: a minimiser can regain patterns under noise).
-* ``ld`` (dense-region centres) — a hook: :func:`register_reference_law` (issue 10, part 1).
+* ``ld`` (dense-region centres) and ``ld_replica`` (the solutions around them), binary, with ``d=`` — through the
+  hook :func:`register_reference_law`, filled by :mod:`replica.perceptron.ld_local_energy` on import.
 """
 
 import math
@@ -83,6 +84,7 @@ class PerceptronLocalEnergyResult(RSFlags):
     converged: bool
     iterations: int
     residual: float
+    d: float = math.nan      # dense-region references (ld, ld_replica): distance of its solutions from the centre
 
 
 # ----------------------------------------------------------------------------------------- kernels
@@ -422,7 +424,7 @@ def local_energy(alpha, sigma=None, flip_p=None, reference="typical", weights="s
     """δε_train of the reference under weight noise (spherical: ``sigma``; binary: ``flip_p``).
 
     reference ∈ {typical (margin ``kappa_ref``), max_margin, hinge (``margin=``), cross_entropy
-    (``gamma=``), logistic, square, ld (not yet: NotImplementedError)}; ``kappa``: a pattern is an error
+    (``gamma=``), logistic, square, ld / ld_replica (binary, ``d=``)}; ``kappa``: a pattern is an error
     when its stability is below κ.  Returns a :class:`PerceptronLocalEnergyResult`; with ``strict`` a
     reference that did not converge raises :class:`~replica.saddle_point.fixed_point.ConvergenceError`.
     """
@@ -446,7 +448,7 @@ def local_energy(alpha, sigma=None, flip_p=None, reference="typical", weights="s
         flip_p=math.nan if flip_p is None else float(flip_p), noise_scale=1.0 / c1 if c1 > 0 else math.inf,
         delta_train_error=float(err - err0), train_error=float(err), train_error_0=float(err0),
         edge_density=float(law.density(kappa)), q=law.q, chi=law.chi, converged=law.converged,
-        iterations=law.iterations, residual=law.residual, **flags)
+        iterations=law.iterations, residual=law.residual, d=float(getattr(law, "d", math.nan)), **flags)
     if strict and not result.converged:
         from ..saddle_point.fixed_point import ConvergenceError
         raise ConvergenceError(f"local_energy(alpha={alpha}, reference={reference}, weights={weights}): the "

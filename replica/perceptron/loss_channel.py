@@ -1,5 +1,5 @@
 """The finite-temperature loss channel ``e^{-βℓ(h)}`` of a binary-weight minimiser's reference measure
-(THEORY §10; derivation in docs/perceptron_binary_minimizers.md).  Numba kernels only.
+(docs/theory.md §10; derivation in docs/perceptron_binary_minimizers.md).  Numba kernels only.
 
 For a stability ``h = ω + √V t`` with t ~ N(0, 1) the channel's partition function and tilted measure are
 
@@ -8,7 +8,7 @@ For a stability ``h = ω + √V t`` with t ~ N(0, 1) the channel's partition fun
 with ``∂_ω ln Z = ⟨t⟩/√V`` and ``∂²_ω ln Z = (Var t - 1)/V`` (differentiate under the integral in ω, then
 integrate by parts in t: no derivative of ℓ is needed, so kinks and steps are harmless).  The losses are
 those of :mod:`replica.saddle_point.losses` (square, logistic, hinge with margin, cross-entropy with
-sharpness γ — ``-h/2 + ln 2cosh(γh)/(2γ) = ln(1 + e^{-2γh})/(2γ)``, the same function as THEORY §10's
+sharpness γ — ``-h/2 + ln 2cosh(γh)/(2γ) = ln(1 + e^{-2γh})/(2γ)``, the same function as docs/theory.md §10's
 ℓ_γ) and the error-counting loss ``Θ(κ̃ - h)`` (code ``ERROR_COUNTING``, param κ̃), for which β = ∞ is
 allowed (the channel is then the constraint θ(h - κ̃) of a Gardner reference).
 

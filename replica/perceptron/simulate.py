@@ -1,4 +1,4 @@
-"""Direct simulations of the perceptron problems of THEORY §2 and §4, to lay beside the replica theory.
+"""Direct simulations of the perceptron problems of docs/theory.md §2 and §4, to lay beside the replica theory.
 
 Two experiments, each seeded, with the size and the seeds as parameters; every observable is returned as
 mean ± standard error over seeds (:class:`Estimate`), under the same name the theory uses.
@@ -28,7 +28,7 @@ thresholds, the fraction of patterns exactly at the hinge margin (``|h - m| < 1e
 of patterns violated (``h' < κ``) by random configurations ``w'`` uniform on the sphere at distance d
 (overlap ``S = 1 - 2d``) from w̃: ``w' = S w̃ + √(1-S²) √N e``, e a uniform unit vector ⟂ w̃.
 
-**Teacher–student ERM** (THEORY §2) with scikit-learn, with the conventions of
+**Teacher–student ERM** (docs/theory.md §2) with scikit-learn, with the conventions of
 ``replica.gaussian_mixture.simulate``: ``x ~ N(0, I_N)``, ``w* ~ N(0, I_N)``, ``y = sign(w*·x/√N)``,
 estimator ``argmin Σ_μ ℓ(y_μ w·x_μ/√N) + λ/2‖w‖²`` fitted on ``A = X/√N`` without intercept:
 ``Ridge(alpha=λ)`` (square: twice our objective), ``LogisticRegression(C=1/λ)`` (C × our objective; no

@@ -1,4 +1,4 @@
-"""Teacher–student perceptron: ERM fixed points, Bayes-optimal, Gibbs and Hebb errors (THEORY §2).
+"""Teacher–student perceptron: ERM fixed points, Bayes-optimal, Gibbs and Hebb errors (docs/theory.md §2).
 
 Labels ``y = sign(ν)``, ``ν = w*·x/√N``; estimator ``argmin_w Σ_μ ℓ(y_μ w·x_μ/√N) + λ/2‖w‖²``;
 ``m = w·w*/N``, ``q = ‖w‖²/N``, ``ε_gen = arccos(m/√q)/π``.  With ``ω = √q ξ``, ``ρ = m/√q``,
@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+from .._lazy import brentq
 
 from .._numba import kernel
 from ..saddle_point.continuation import sweep
@@ -128,7 +128,7 @@ def _validate(alpha, lam=None):
 
 def erm(loss, alpha, lam, *, start=None, tol=1e-10, maxiter=5000, damping=0.0, method="anderson",
         strict=True, hinge_margin=1.0):
-    """RS fixed point of ridge-penalised ERM on teacher–student perceptron data (THEORY §2).
+    """RS fixed point of ridge-penalised ERM on teacher–student perceptron data (docs/theory.md §2).
 
     loss ∈ {square, logistic, hinge} (hinge ``max(0, 1 - h)``); α > 0; λ > 0.
     Returns :class:`ERMResult`; non-convergence raises ``ConvergenceError`` unless ``strict=False``.
@@ -262,3 +262,54 @@ def hebb_error(alpha):
     """Hebb rule ``w ∝ Σ y x`` (λ → ∞ limit of any ERM): ``arccos(√(2α/(2α+π)))/π``."""
     _validate(alpha)
     return math.acos(math.sqrt(2 * alpha / (2 * alpha + math.pi))) / math.pi
+
+
+@dataclass(frozen=True)
+class OptimalERMResult(ERMResult):
+    """:class:`ERMResult` at the λ* minimising ``gen_error``; ``lam_at_bound``: λ* is at an end of the
+    interval searched."""
+
+    lam_at_bound: bool = False
+
+
+def optimize_lambda(loss, alpha, *, bounds=(1e-4, 1e4), start=None, xatol=1e-6, strict=True, **options):
+    """Like :func:`optimal_lambda`, but returns one :class:`OptimalERMResult` (``lam`` = λ*,
+    ``lam_at_bound``); used by the CLI (``ts-erm --optimize lam``)."""
+    from ..saddle_point.thresholds import minimize_log
+
+    _validate(alpha)
+    start = start if isinstance(start, ERMResult) and start.converged else None
+
+    def solve(lam, previous):
+        return erm(loss, alpha, lam, start=previous, strict=False, **options)
+
+    lam, result, at_bound = minimize_log(solve, lambda r: r.gen_error if r.converged else math.inf, *bounds,
+                                         start=start, xatol=xatol)
+    if strict and not result.converged:
+        result = erm(loss, alpha, lam, strict=True, **options)  # raises ConvergenceError
+    fields = {f: getattr(result, f) for f in result.__dataclass_fields__}
+    return OptimalERMResult(**fields, lam_at_bound=at_bound)
+
+
+def optimal_lambda(loss, alpha, *, bounds=(1e-4, 1e4), start=None, xatol=1e-6, strict=True, **options):
+    """The ridge λ* minimising the teacher–student ERM generalisation error, and the ERM fixed point there.
+
+    Bounded Brent search in log λ over ``bounds``, each solve warm-started from the previous one.
+    Square loss: λ* = π/2 − 1 at every α (docs/theory.md §2).  Returns ``(λ*, ERMResult)``; a λ* at an end
+    of ``bounds`` issues a ``RuntimeWarning`` (the optimum may lie beyond it).  ``**options`` go to
+    :func:`erm`.
+
+    Examples
+    --------
+    >>> from replica.perceptron import teacher_student as ts
+    >>> lam, r = ts.optimal_lambda("square", alpha=2.0)
+    >>> round(lam, 4)  # π/2 - 1
+    0.5708
+    """
+    import warnings
+
+    best = optimize_lambda(loss, alpha, bounds=bounds, start=start, xatol=xatol, strict=strict, **options)
+    if best.lam_at_bound:
+        warnings.warn(f"gen_error is smallest at an end λ = {best.lam:.6g} of the interval searched; the optimum "
+                      f"may lie beyond it", RuntimeWarning, stacklevel=2)
+    return best.lam, ERMResult(**{f: getattr(best, f) for f in ERMResult.__dataclass_fields__})

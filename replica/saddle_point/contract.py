@@ -27,7 +27,7 @@ Anything else is ``converged=False`` with ``status`` naming the first reason fou
 
 Physical flags, separate from convergence (a converged RS answer can be unstable or unphysical):
 
-* ``replicon`` — the de Almeida–Thouless replicon eigenvalue λ_AT = γ_S γ_E (THEORY §10), and
+* ``replicon`` — the de Almeida–Thouless replicon eigenvalue λ_AT = γ_S γ_E (docs/theory.md §10), and
   ``rs_stable = replicon < 1``;
 * ``entropy_negative`` — an RS entropy (binary Gardner, Franz–Parisi shell) below 0: the RS
   answer describes an empty set (Krauth–Mézard);

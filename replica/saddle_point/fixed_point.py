@@ -1,6 +1,6 @@
 """Fixed-point iteration ``x = F(x)`` with damping and Anderson acceleration.
 
-Contract (THEORY §0 and :mod:`replica.saddle_point.contract`):
+Contract (docs/theory.md §0 and :mod:`replica.saddle_point.contract`):
 
 - damping ``x ← (1-ψ)F(x) + ψx`` with ψ the weight on the old value;
 - convergence is declared on the **undamped** residual

@@ -1,4 +1,4 @@
-"""Margin losses ``ℓ(h)``, their derivatives and proximal maps (THEORY §0).
+"""Margin losses ``ℓ(h)``, their derivatives and proximal maps (docs/theory.md §0).
 
 Losses (``h = y · preactivation``; ``param`` is the loss's own parameter):
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
-from scipy.special import logsumexp
+from .._lazy import logsumexp
 
 from .._numba import kernel
 from .special import G

@@ -1,4 +1,4 @@
-"""Gaussian special functions, accurate in both tails (THEORY §0).
+"""Gaussian special functions, accurate in both tails (docs/theory.md §0).
 
 ``G(x) = exp(-x²/2)/√(2π)``, ``H(x) = ∫_x^∞ Dz = erfc(x/√2)/2``, ``GH = G/H``,
 ``log H``, ``log 2cosh``.  The scalar kernels (``H``, ``log_H``, ``GH``, ...)
@@ -79,29 +79,42 @@ def log_2cosh(x):
 
 
 
-# numpy ufuncs over the scalar kernels, for use from Python on arrays
+# numpy ufuncs over the scalar kernels, for use from Python on arrays.  Each is built on first use
+# (``special.H_ufunc`` goes through the module ``__getattr__``): building a ufunc loads or compiles
+# its kernel, which ``import replica`` should not pay for.
 
 
-@ufunc(["float64(float64)"])
-def H_ufunc(x):
+def _H_ufunc(x):
     return H(x)
 
 
-@ufunc(["float64(float64)"])
-def Phi_ufunc(x):
+def _Phi_ufunc(x):
     return Phi(x)
 
 
-@ufunc(["float64(float64)"])
-def log_H_ufunc(x):
+def _log_H_ufunc(x):
     return log_H(x)
 
 
-@ufunc(["float64(float64)"])
-def GH_ufunc(x):
+def _GH_ufunc(x):
     return GH(x)
 
 
-@ufunc(["float64(float64)"])
-def log_2cosh_ufunc(x):
+def _log_2cosh_ufunc(x):
     return log_2cosh(x)
+
+
+_UFUNCS = {"H_ufunc": _H_ufunc, "Phi_ufunc": _Phi_ufunc, "log_H_ufunc": _log_H_ufunc,
+           "GH_ufunc": _GH_ufunc, "log_2cosh_ufunc": _log_2cosh_ufunc}
+
+
+def __getattr__(name):
+    source = _UFUNCS.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = globals()[name] = ufunc(["float64(float64)"])(source)
+    return built
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_UFUNCS))

@@ -1,4 +1,4 @@
-"""Replicon (de Almeida–Thouless) eigenvalue of a replica-symmetric saddle (THEORY §10).
+"""Replicon (de Almeida–Thouless) eigenvalue of a replica-symmetric saddle (docs/theory.md §10).
 
 Model-agnostic pieces: the caller supplies its own quadrature nodes/weights and the moments its solver
 already integrates.  Derivations, with the equation numbers quoted below: ``docs/stability.md``.

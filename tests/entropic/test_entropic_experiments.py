@@ -62,7 +62,7 @@ def test_gm_experiment_quick_summary():
     assert sgd["n"] == 2 and sgd["test_error_minus_ref"] == 0.0
     assert "test_error_se" in sgd and "le_train_0.5_se" in sgd
     assert len(out["erm"]) == 4 and {r["lam"] for r in out["erm_summary"]} == {0.1, 10.0}
-    # the ERM minimisers get flatter as λ grows (THEORY §5 claim; large margin between the two)
+    # the ERM minimisers get flatter as λ grows (docs/theory.md §5 claim; large margin between the two)
     flat = {r["lam"]: r["le_train_0.5"] for r in out["erm_summary"]}
     assert flat[10.0] < flat[0.1]
 
@@ -132,7 +132,7 @@ def test_gm_theory_is_optional(monkeypatch):
 def test_gm_full_against_erm_and_bayes():
     # N = 1000, 5 seeds.  References: scikit-learn ERM at the same λ on the same data (SGD must
     # land within 3 s.e. + 0.01 of it: it minimises the same objective), and the Bayes-optimal
-    # error H(sqrt(α/(Δ(α+Δ)))) (THEORY §1), which no algorithm may beat by more than 3 s.e.
+    # error H(sqrt(α/(Δ(α+Δ)))) (docs/theory.md §1), which no algorithm may beat by more than 3 s.e.
     from scipy.stats import norm
     out = ex.gm_experiment(n_features=1000, seeds=range(5), lam=1e-3, progress=False)
     bo = norm.sf(math.sqrt(2.0 / 3.0))
@@ -142,7 +142,7 @@ def test_gm_full_against_erm_and_bayes():
     assert abs(sgd["test_error"] - erm[1e-3]["test_error"]) < 3 * sgd["test_error_se"] + 0.01
     for r in summ.values():
         assert r["test_error"] > bo - 3 * r["test_error_se"] - 0.005
-    # the flatness ordering of ERM minimisers with λ (THEORY §5)
+    # the flatness ordering of ERM minimisers with λ (docs/theory.md §5)
     assert erm[100.0]["le_train_0.5"] < erm[1.0]["le_train_0.5"] < erm[1e-3]["le_train_0.5"]
 
 
@@ -162,7 +162,7 @@ def test_digits_full_table():
 
 @pytest.mark.parametrize("rho", [0.5, 0.2])
 def test_bayes_error_closed_form(rho):
-    # references: balanced closed form H(sqrt(α/(Δ(α+Δ)))) (THEORY §1), and in general the
+    # references: balanced closed form H(sqrt(α/(Δ(α+Δ)))) (docs/theory.md §1), and in general the
     # minimum over the threshold b of the error of the direction with m = q = α/(α+Δ)
     # (scipy.optimize.minimize_scalar); tolerance 1e-8
     from scipy.optimize import minimize_scalar

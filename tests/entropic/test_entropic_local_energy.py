@@ -1,4 +1,4 @@
-"""Local energy δε(σ) (THEORY §6) against exact values and closed forms."""
+"""Local energy δε(σ) (docs/theory.md §6) against exact values and closed forms."""
 
 import math
 
@@ -56,7 +56,7 @@ def test_biases_are_not_perturbed():
 
 
 def test_gm_test_local_energy_matches_theory_formula():
-    # reference: THEORY §6, population test error under noise of a linear classifier with order
+    # reference: docs/theory.md §6, population test error under noise of a linear classifier with order
     # parameters (m, q, b): ρH((m+b)/√(Δq(1+σ²))) + (1-ρ)H((m-b)/√(Δq(1+σ²))), minus ε_gen.
     # Finite N and test set: tolerance 4 s.e. (noise draws) + 3 s.e. of the test-set error + 1/N
     N, n_test, delta, rho = 400, 20000, 1.0, 0.3

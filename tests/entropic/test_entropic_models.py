@@ -100,7 +100,7 @@ def test_linear_units_match_sklearn_logistic_regression():
 
 
 def test_overlaps_follow_theory_units():
-    # reference: THEORY §1 definitions m = w·v*/N, q = |w|²/N with w = √N u (exact)
+    # reference: docs/theory.md §1 definitions m = w·v*/N, q = |w|²/N with w = √N u (exact)
     rng = np.random.default_rng(5)
     N = 50
     model = LinearClassifier(N, bias=True)

@@ -10,7 +10,7 @@ from replica.entropic.models import LinearClassifier
 
 
 def test_scoping_is_geometric_and_capped():
-    # reference: γ_t = γ0 (1+γ1)^t (THEORY §7), exact to 1e-12 relative
+    # reference: γ_t = γ0 (1+γ1)^t (docs/theory.md §7), exact to 1e-12 relative
     s = Scoping(0.03, 0.01)
     for t in (0, 1, 10, 250):
         assert s(t) == pytest.approx(0.03 * 1.01 ** t, rel=1e-12)

@@ -1,8 +1,8 @@
 """Direct simulations for the flatness tests (local energy, shell error, Metropolis on the shell).
 
-Independent of the replica code: data from THEORY §1, minimisers from numpy (square: ridge normal
+Independent of the replica code: data from docs/theory.md §1, minimisers from numpy (square: ridge normal
 equations) or scikit-learn (logistic: ``LogisticRegression(C=1/λ, fit_intercept=False)`` on
-``x/√N``, whose objective ``Σ_μ log(1+e^{-y w·x/√N}) + |w|²/(2C)`` is THEORY's with λ = 1/C).
+``x/√N``, whose objective ``Σ_μ log(1+e^{-y w·x/√N}) + |w|²/(2C)`` is the one of docs/theory.md §1 with λ = 1/C).
 """
 
 import math
@@ -12,7 +12,7 @@ import numpy as np
 
 
 def sample_mixture(n, alpha, delta, rho, rng):
-    """``X`` (P×N, rows x_μ) and ``y`` per THEORY §1, and the signal v*."""
+    """``X`` (P×N, rows x_μ) and ``y`` per docs/theory.md §1, and the signal v*."""
     P = int(round(alpha * n))
     v = rng.standard_normal(n)
     y = np.where(rng.random(P) < rho, 1.0, -1.0)

@@ -52,7 +52,7 @@ def test_same_fixed_point_as_slow_reference_solved_from_scratch(loss, alpha, del
 @pytest.mark.parametrize("alpha,delta,lam,rho,bias", [(2.0, 1.0, 1.0, 0.5, False), (0.7, 0.5, 0.1, 0.5, False),
                                                       (3.0, 2.0, 0.3, 0.2, True), (1.5, 0.5, 1e-3, 0.7, True)])
 def test_square_iteration_agrees_with_closed_form(alpha, delta, lam, rho, bias):
-    """The generic iteration for the square loss, started away from it, reaches the closed form of THEORY §1
+    """The generic iteration for the square loss, started away from it, reaches the closed form of docs/theory.md §1
     (1e-9 relative on every field)."""
     closed = square_closed_form(alpha, delta, lam, rho, bias)
     far = ERMResult(**{**closed.__dict__, "m": 0.05, "q": 3.0, "V": 0.2, "b": 0.0})
@@ -63,7 +63,7 @@ def test_square_iteration_agrees_with_closed_form(alpha, delta, lam, rho, bias):
 
 
 def test_square_closed_form_example():
-    """THEORY §1: α = 2, Δ = 1, λ = 1 gives V = √2 - 1."""
+    """docs/theory.md §1: α = 2, Δ = 1, λ = 1 gives V = √2 - 1."""
     assert square_closed_form(2.0, 1.0, 1.0).V == pytest.approx(np.sqrt(2) - 1, rel=1e-14)
 
 
@@ -84,7 +84,7 @@ def test_envelope_identity_in_lambda(loss, rho, bias):
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_large_lambda_reaches_bayes_balanced(loss):
-    """Balanced ERM with any loss tends to ε_BO = H(√(α/(Δ(α+Δ)))) as λ → ∞ (THEORY §1): 1e-6 at λ = 1e5."""
+    """Balanced ERM with any loss tends to ε_BO = H(√(α/(Δ(α+Δ)))) as λ → ∞ (docs/theory.md §1): 1e-6 at λ = 1e5."""
     alpha, delta = 2.0, 1.0
     r = erm(loss, alpha, delta, 1e5)
     assert r.gen_error == pytest.approx(gm_slow.H(np.sqrt(alpha / (delta * (alpha + delta)))), abs=1e-6)
@@ -92,7 +92,7 @@ def test_large_lambda_reaches_bayes_balanced(loss):
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_large_lambda_unbalanced_tends_to_minority_fraction(loss):
-    """Unbalanced, bias learned, λ → ∞: ε_gen → min(ρ, 1-ρ) (THEORY §1), and stays above ε_BO at every λ."""
+    """Unbalanced, bias learned, λ → ∞: ε_gen → min(ρ, 1-ρ) (docs/theory.md §1), and stays above ε_BO at every λ."""
     rho = 0.2
     assert erm(loss, 2.0, 1.0, 1e5, rho=rho, bias=True).gen_error == pytest.approx(rho, abs=1e-4)
     for lam in (1e-2, 1.0, 1e2):
@@ -157,7 +157,7 @@ def test_bad_input(kwargs, match):
 
 
 def _square_closed_form_mpmath(alpha, delta, lam, rho, bias, dps=50):
-    """The THEORY §1 closed form evaluated naively (textbook quadratic formula, no rearrangement) in mpmath at
+    """The docs/theory.md §1 closed form evaluated naively (textbook quadratic formula, no rearrangement) in mpmath at
     ``dps`` digits, where the cancellations are harmless; returns the fields as floats."""
     import mpmath as mp
 

@@ -1,8 +1,8 @@
-"""Tests of the maximum-flatness estimator (``flatness.py``; THEORY §1, §5).
+"""Tests of the maximum-flatness estimator (``flatness.py``; docs/theory.md §1, §5).
 
-References: the closed-form Bayes-optimal error of the balanced mixture ``H(√(α/(Δ(α+Δ))))`` (THEORY §1,
+References: the closed-form Bayes-optimal error of the balanced mixture ``H(√(α/(Δ(α+Δ))))`` (docs/theory.md §1,
 computed here with scipy, not with ``replica``); the limit min(ρ, 1-ρ) of unbalanced ERM with a learned
-bias as λ → ∞ (THEORY §1); and, for each row of a scan, an independent cold-started
+bias as λ → ∞ (docs/theory.md §1); and, for each row of a scan, an independent cold-started
 :func:`local_entropy` (the scan warm-starts each λ from the previous one).
 """
 
@@ -18,7 +18,7 @@ ALPHA, DELTA, D = 2.0, 1.0, 0.05
 
 
 def bayes_balanced(alpha, delta):
-    """THEORY §1: ε_BO = H(√(α/(Δ(α+Δ)))), H(x) = erfc(x/√2)/2."""
+    """docs/theory.md §1: ε_BO = H(√(α/(Δ(α+Δ)))), H(x) = erfc(x/√2)/2."""
     return 0.5 * erfc(math.sqrt(alpha / (delta * (alpha + delta))) / math.sqrt(2.0))
 
 
@@ -64,7 +64,7 @@ def test_flattest_minimiser_default_grid():
 
 def test_unbalanced_failure_mode_majority_collapse():
     # documented failure mode: with ρ ≠ 1/2 and a learned bias, large λ collapses the minimiser onto the
-    # majority class (gen and training error → min(ρ, 1-ρ) = 0.3, THEORY §1); every shell point then
+    # majority class (gen and training error → min(ρ, 1-ρ) = 0.3, docs/theory.md §1); every shell point then
     # makes the same predictions, so Φ(d) = 0 — the largest possible value — and the estimator picks it,
     # although its error is far above Bayes (0.1785)
     res = flatness_scan(ALPHA, DELTA, D, [0.1, 1.0, 100.0], losses=("logistic",), rho=0.3, bias=True)

@@ -1,4 +1,4 @@
-"""Tests of the GM local energy under multiplicative weight noise (THEORY §6).
+"""Tests of the GM local energy under multiplicative weight noise (docs/theory.md §6).
 
 References: the ERM closed-form training error (σ = 0), scipy quad + brentq (slow reference),
 the square-loss closed form E(1-p-sζ)²/2 = (1-p)²/2 + s²/2, the σ → ∞ limit 1/2, and (slow) Monte

@@ -1,4 +1,4 @@
-"""Tests of the GM normalised local entropy (THEORY §5; derivation docs/gm_local_entropy.md).
+"""Tests of the GM normalised local entropy (docs/theory.md §5; derivation docs/gm_local_entropy.md).
 
 References: the independent slow implementation ``reference_local_entropy.py`` (scipy quad/root on
 the free-entropy *function*), closed forms at d → 0 and d = 1/2, the identities Φ_β → -αβ·shell_error

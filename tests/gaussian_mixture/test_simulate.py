@@ -4,7 +4,7 @@
     the minimiser of *our* objective ``Σ ℓ(y(w·x/√N + b)) + λ/2‖w‖²`` (bias unpenalised) computed
     independently with scipy, and each test also shows that a convention slip (λ off by a factor 2,
     a penalised intercept) would be caught by the tolerance it uses.
-(b) Data generation against THEORY §1 within 4 standard errors; the gen_error formula against a
+(b) Data generation against docs/theory.md §1 within 4 standard errors; the gen_error formula against a
     Monte Carlo estimate on fresh test points.
 (c) slow: replica theory (``replica.gaussian_mixture.erm``) against simulation within 3 standard
     errors at N = 1000 for square, logistic and hinge, balanced and unbalanced.

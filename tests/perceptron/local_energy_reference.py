@@ -1,4 +1,4 @@
-"""Slow, independent reference for the local energy of perceptron solutions (THEORY §10).
+"""Slow, independent reference for the local energy of perceptron solutions (docs/theory.md §10).
 
 scipy only (``quad``, ``brentq``, ``scipy.special``); imports nothing from ``replica`` (the Gardner q comes
 from ``reference_slow``, itself replica-free).  Written in the *density* representation, where the package

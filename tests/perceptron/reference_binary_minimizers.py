@@ -1,4 +1,4 @@
-"""Slow, independent reference for the binary-weight minimisers (THEORY §10, docs/perceptron_binary_minimizers.md).
+"""Slow, independent reference for the binary-weight minimisers (docs/theory.md §10, docs/perceptron_binary_minimizers.md).
 
 scipy only (``quad``, ``brentq``, ``log_ndtr``); imports nothing from ``replica``.  Written from the
 equations, with different formulas where the fast code has a choice:
@@ -12,7 +12,7 @@ equations, with different formulas where the fast code has a choice:
 * q from ``brentq`` on ``E tanh²(√(αE(∂_ω ln Z)²) z) = q`` (the fast code iterates in -ln(1-q));
 * the Franz–Parisi energetic term in the representation with the own-reference noise integrated out,
   ``G_E = ∫Dz0 ∫Dη [Z(√q0 z0 + cη, a)/Z(√q0 z0, 1-q0)] ln H((κ - r z0 - √b η)/√(1-Q))`` (b = Q - s0²/q0,
-  c = (S-s0)/√b, a = 1 - q0 - c²: THEORY §4 with H(·)/H(x0) → Z(·, a)/Z(x0)), whereas the fast code
+  c = (S-s0)/√b, a = 1 - q0 - c²: docs/theory.md §4 with H(·)/H(x0) → Z(·, a)/Z(x0)), whereas the fast code
   integrates that noise explicitly over the tilted measure.
 """
 

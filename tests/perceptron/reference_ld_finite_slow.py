@@ -1,9 +1,9 @@
-"""Slow, independent reference for the finite-y large-deviation free entropy (THEORY §8, docs/large_deviation.md §9).
+"""Slow, independent reference for the finite-y large-deviation free entropy (docs/theory.md §8, docs/large_deviation.md §9).
 
 scipy only (``quad``, ``quad_vec``, ``brentq``, ``optimize.root``, ``log_ndtr``); imports nothing from ``replica``.
 Written for readability, in the direct forms:
 
-* Φ(y; q1, q0, q̂1, q̂0, Ŝ) = -yŜS - ½yq̂1(1 + (y-1)q1) + ½y²q̂0q0 + G_S + αG_E (THEORY §8, as printed);
+* Φ(y; q1, q0, q̂1, q̂0, Ŝ) = -yŜS - ½yq̂1(1 + (y-1)q1) + ½y²q̂0q0 + G_S + αG_E (docs/theory.md §8, as printed);
 * the inner group integrals by adaptive ``quad_vec`` over the group variable (w = h + u, ω = z + g) on an
   interval around every stationary point of the exponent (found by ``brentq``), the outer ones by ``quad`` over
   the whole line (no use of the z → -z symmetry, unlike the fast code);
@@ -130,7 +130,7 @@ def energetic(y, q1, q0, kappa):
 
 # --------------------------------------------------------------------------- functional, saddle, S_I
 def functional(y, alpha, kappa, S, q1, q0, qhat1, qhat0, shat):
-    """Φ before extremisation, THEORY §8 as printed."""
+    """Φ before extremisation, docs/theory.md §8 as printed."""
     conj = -y * shat * S - 0.5 * y * qhat1 * (1 + (y - 1) * q1) + 0.5 * y * y * qhat0 * q0
     return conj + entropic(y, qhat0, qhat1, shat)["GS"] + alpha * energetic(y, q1, q0, kappa)["GE"]
 

@@ -1,4 +1,4 @@
-"""Slow, independent reference for the y → ∞ large-deviation local entropy (THEORY §8, docs/large_deviation.md).
+"""Slow, independent reference for the y → ∞ large-deviation local entropy (docs/theory.md §8, docs/large_deviation.md).
 
 scipy only (``quad``, ``brentq``, ``optimize.root``, ``log_ndtr``); imports nothing from ``replica``.
 Written for readability: every order parameter is an unknown of one 5-dimensional root (``scipy.optimize.root``)

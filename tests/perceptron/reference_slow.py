@@ -1,4 +1,4 @@
-"""Slow, independent reference for the perceptron replica equations (THEORY §2–§4).
+"""Slow, independent reference for the perceptron replica equations (docs/theory.md §2–§4).
 
 Written with scipy only (``scipy.special.log_ndtr``/``ndtr``, ``scipy.integrate.quad``,
 ``scipy.optimize.brentq``), for readability rather than speed; imports nothing from ``replica``.
@@ -71,7 +71,7 @@ def bayes_q(alpha):
 
 # --------------------------------------------------------------------------- Franz–Parisi
 def fp_energetic(q0, kappa_ref, kappa, S, Q, s0):
-    """G_E = ∫Dz0 [1/H(x0)] ∫Dη H(Y) log H(X) (THEORY §4) by nested adaptive quadrature."""
+    """G_E = ∫Dz0 [1/H(x0)] ∫Dη H(Y) log H(X) (docs/theory.md §4) by nested adaptive quadrature."""
     b = Q - s0 * s0 / q0
     a = 1 - q0 - (S - s0) ** 2 / b
     c = (S - s0) / math.sqrt(b)
@@ -167,7 +167,7 @@ def ndtr_check(x):
 
 
 def ts_erm_square(alpha, lam, iters=3000):
-    """Teacher–student ridge regression on ±1 labels (THEORY §2) by plain iteration with quad."""
+    """Teacher–student ridge regression on ±1 labels (docs/theory.md §2) by plain iteration with quad."""
     m, q, V = 0.5, 1.0, 1.0
     for _ in range(iters):
         rho = m / math.sqrt(q)
@@ -186,7 +186,7 @@ def ts_erm_square(alpha, lam, iters=3000):
 
 
 def fp_binary_solve(alpha, d, kappa_ref=0.0, kappa=0.0, h=1e-4, tol=1e-9, maxiter=200):
-    """Binary FP point (THEORY §4) the slow way: plain iteration ``(Q, s0) ← F(Q, s0)`` (steps halved if
+    """Binary FP point (docs/theory.md §4) the slow way: plain iteration ``(Q, s0) ← F(Q, s0)`` (steps halved if
     they leave the domain a > 0), where F takes the conjugates from central finite differences of the quad
     G_E (Q̂ = -2α∂_Q G_E, ŝ0 = -α∂_{s0}G_E), solves ∂_{ŝ1}G_S = S for ŝ1 by brentq, and returns
     (1 - 2∂_{Q̂}G_S, -∂_{ŝ0}G_S), all derivatives of the quad G_S by central differences.

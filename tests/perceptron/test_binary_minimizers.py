@@ -1,4 +1,4 @@
-"""Binary-weight loss minimisers (THEORY §10, docs/perceptron_binary_minimizers.md): the finite-β reference,
+"""Binary-weight loss minimisers (docs/theory.md §10, docs/perceptron_binary_minimizers.md): the finite-β reference,
 the zero-entropy β_s, and the Franz–Parisi entropy around the frozen minimisers.  Each test names its
 reference and tolerance."""
 
@@ -104,7 +104,7 @@ def test_error_counting_below_capacity_is_the_gardner_measure():
     ("hinge", {"margin": 0.3}, 0.5, 0.3),   # margin < κ_max(0.5) = 0.418: zero hinge loss ⇔ margin-0.3 solution
 ])
 def test_zero_loss_reference_gives_typical_fp(loss, params, alpha, kappa_ref):
-    # β_s = ∞: FP around the reference = franz_parisi(α, d, "binary", kappa_ref=κ̃) (THEORY §4), an independent
+    # β_s = ∞: FP around the reference = franz_parisi(α, d, "binary", kappa_ref=κ̃) (docs/theory.md §4), an independent
     # implementation (the own-reference noise integrated analytically into H(Y)/H(x0) there, explicitly over the
     # tilted measure here); φ, Q, s0, dφ/dS to 1e-9
     for d in (0.1, 0.02):

@@ -17,7 +17,7 @@ X, W = gauss_legendre(8)
 
 @pytest.mark.parametrize("weights,alpha,d", [("spherical", 1.0, 0.1), ("binary", 0.5, 0.003)])
 def test_energetic_against_slow(weights, alpha, d):
-    # slow nested scipy quad of THEORY §4's G_E at a solved point (incl. the near-step one, d = 0.003); tol 1e-8
+    # slow nested scipy quad of docs/theory.md §4's G_E at a solved point (incl. the near-step one, d = 0.003); tol 1e-8
     r = franz_parisi(alpha, d, weights)
     fast = fp_energetic(r.q0, 0.0, 0.0, r.S, r.Q, r.s0, X, W)
     assert fast[0] == pytest.approx(ref.fp_energetic(r.q0, 0.0, 0.0, r.S, r.Q, r.s0), abs=1e-8)
@@ -61,7 +61,7 @@ def test_stationarity_dphi_dS(weights, alpha):
 
 @pytest.mark.parametrize("weights,alpha", [("spherical", 1.0), ("binary", 0.5)])
 def test_maximum_at_typical_distance_equals_gardner(weights, alpha):
-    # identity (THEORY §4): with κ̃ = κ, max_d φ_FP sits at d = (1-q0)/2 and equals the Gardner entropy.
+    # identity (docs/theory.md §4): with κ̃ = κ, max_d φ_FP sits at d = (1-q0)/2 and equals the Gardner entropy.
     # The saddle is degenerate exactly there (b = 0), so fit a quartic through d_typ ± {4, 6, 8, 10}e-3:
     # its maximum within 1e-4 of d_typ, value within 1e-7 of the entropy.
     g = gardner(alpha, 0.0, weights)

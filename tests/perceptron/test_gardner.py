@@ -38,7 +38,7 @@ def test_binary_against_slow():
 
 
 def test_binary_capacity_and_typical_distance():
-    # literature: α_c(0) ≈ 0.833 (Krauth–Mézard 1989), typical distance at α_c ≈ 0.218 (THEORY §3); tol 5e-4
+    # literature: α_c(0) ≈ 0.833 (Krauth–Mézard 1989), typical distance at α_c ≈ 0.218 (docs/theory.md §3); tol 5e-4
     ac = capacity(0.0, "binary")
     assert ac == pytest.approx(0.833, abs=5e-4)
     r = gardner(ac, 0.0, "binary")

@@ -183,7 +183,7 @@ def test_trivial_point():
 
 
 def test_trivial_never_returned(curve05):
-    # the trap (THEORY §8): started next to the trivial point (δq = 1e12, q̂0 = 1e-20), the solver still returns the
+    # the trap (docs/theory.md §8): started next to the trivial point (δq = 1e12, q̂0 = 1e-20), the solver still returns the
     # genuine branch (same S_I as the continuation from S*, tol 1e-10), well below H₂(d); along a curve no point is
     # trivial and S_I < H₂(d) - 1e-6 wherever d ≥ 0.03 (α = 0.5)
     genuine = ld_local_entropy(0.5, 0.1)
@@ -267,7 +267,7 @@ def test_cli(capsys):
 
 def test_threshold_below_capacity_and_above_the_max_margin_loss():
     """Theory bounds: no dense region survives beyond the binary capacity α_c(0) ≈ 0.833 (zero entropy), and the
-    max-margin Franz–Parisi curves, which lie below the dense-region curve, lose monotonicity near 0.73 (THEORY
+    max-margin Franz–Parisi curves, which lie below the dense-region curve, lose monotonicity near 0.73 (docs/theory.md
     §4), so the breakup is not below that; tolerance: the bracket itself."""
     a = ld_threshold()
     assert 0.73 < a < capacity(0.0, "binary")
@@ -284,7 +284,7 @@ def test_threshold_against_literature():
 
 @pytest.mark.slow
 def test_y_infinity_scaling():
-    # identity (docs §3): THEORY's finite-y functional (2) divided by y approaches the y = ∞ functional (8) as 1/y
+    # identity (docs §3): the finite-y functional (2) of docs/large_deviation.md divided by y approaches the y = ∞ functional (8) as 1/y
     # at fixed (q1, δq, q̂0, ĉ, σ̂): y·(Φ_y/y - S_I) converges (Richardson: successive differences shrink ×2)
     a, S, q1, dq, qh0, ch, sg = 0.6, 0.9, 0.8, 1.2, 0.3, 0.6, 0.7
     inf = ref.functional(a, 0.0, S, q1, dq, qh0, ch, sg)

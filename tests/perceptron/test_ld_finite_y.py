@@ -53,7 +53,7 @@ def test_entropic_against_slow_bimodal(args):
 # ----------------------------------------------------------------------------- identities
 def test_stationarity_by_finite_differences():
     # identity: the closed-form conditions (q1 = E⟨m²⟩, q0 = E⟨m⟩², S = E⟨w̃m⟩, q̂1 = αE⟨GH²⟩/(1-q1),
-    # q̂0 = αE⟨GH⟩²/(1-q1)) are the stationarity conditions of Φ as printed in THEORY §8: every partial derivative
+    # q̂0 = αE⟨GH⟩²/(1-q1)) are the stationarity conditions of Φ as printed in docs/theory.md §8: every partial derivative
     # of the functional (assembled from the kernels' G_S, G_E) vanishes at the saddle (central differences
     # h = 1e-5, tol 1e-6); its value is the returned Φ (tol 1e-10)
     r = ld_local_entropy(0.6, 0.05, y=10.0)

@@ -1,4 +1,4 @@
-"""Local energy of perceptron solutions (replica/perceptron/local_energy.py; THEORY §10, issue 10 parts 5, 6a, 8).
+"""Local energy of perceptron solutions (replica/perceptron/local_energy.py; docs/theory.md §10, issue 10 parts 5, 6a, 8).
 
 Every numerical test names its reference and tolerance:
   * an independent slow implementation (tests/perceptron/local_energy_reference.py: scipy quad, the
@@ -285,7 +285,10 @@ def test_bad_input_one_line(kwargs, match):
 
 
 def test_ld_reference_is_a_hook():
-    # "ld" is not built in: NotImplementedError naming the hook; a registered builder is used (and cached away)
+    # "ld" is not built in: NotImplementedError naming the hook; a registered builder is used (and cached away).
+    # replica.perceptron.ld_local_energy registers the dense-region law on import: set aside here, restored after
+    saved = _BUILDERS.pop("ld", None)
+    _law.cache_clear()
     with pytest.raises(NotImplementedError, match="register_reference_law"):
         local_energy(0.5, flip_p=0.05, weights="binary", reference="ld")
     km = kappa_max(1.0)
@@ -298,6 +301,8 @@ def test_ld_reference_is_a_hook():
         assert r.delta_train_error == local_energy(1.0, sigma=0.3, reference="max_margin").delta_train_error
     finally:
         _BUILDERS.pop("ld", None)
+        if saved is not None:
+            _BUILDERS["ld"] = saved
         _law.cache_clear()
     with pytest.raises(ValueError, match="built in"):
         register_reference_law("typical", lambda *a, **k: fake)
@@ -355,7 +360,7 @@ def test_cli_rows(capsys):
     (["--alpha", "3", "--sigma", "0.1"], "alpha"),
     (["--alpha", "1", "--sigma", "-1"], "--sigma"),
     (["--alpha", "0.5", "--weights", "binary", "--flip-p", "0.6"], "--flip-p"),
-    (["--alpha", "1", "--reference", "ld", "--sigma", "0.1"], "--reference"),
+    (["--alpha", "1", "--reference", "ld", "--sigma", "0.1"], "binary"),
 ])
 def test_cli_bad_input_exit_2(argv, word, capsys):
     code, out = _run(["perceptron-local-energy", *argv], capsys)

@@ -12,7 +12,7 @@ from . import reference_slow as ref
 
 @pytest.mark.parametrize("alpha", [0.5, 3.0])
 def test_ridge_optimal_lambda(alpha):
-    # derived (THEORY §2): optimal ridge on ±1 labels λ* = π/2 - 1 at every α; tol 1e-5
+    # derived (docs/theory.md §2): optimal ridge on ±1 labels λ* = π/2 - 1 at every α; tol 1e-5
     o = minimize_scalar(lambda l: ts.erm("square", alpha, l, tol=1e-14).gen_error, bounds=(0.2, 1.5), method="bounded",
                         options=dict(xatol=1e-8))
     assert o.x == pytest.approx(math.pi / 2 - 1, abs=1e-5)

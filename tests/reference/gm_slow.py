@@ -1,10 +1,10 @@
 """Slow, independent reference implementation of the Gaussian-mixture ERM replica equations.
 
-Everything here follows THEORY.md section 0 (conventions) and section 1 (Gaussian mixture, ERM),
+Everything here follows docs/theory.md section 0 (conventions) and section 1 (Gaussian mixture, ERM),
 written for readability, not speed. It deliberately imports nothing from ``replica``: it is the
 oracle the fast (numba) solver in ``replica.gaussian_mixture`` is tested against.
 
-Conventions (THEORY section 0)
+Conventions (docs/theory.md section 0)
 ------------------------------
 * ``G(x) = exp(-x^2/2)/sqrt(2 pi)``, ``H(x) = erfc(x/sqrt 2)/2``, ``Phi(x) = 1 - H(x)``.
 * Margin losses of ``h = y * preactivation``: square ``(1-h)^2/2``, logistic ``log(1+e^{-h})``,
@@ -12,13 +12,13 @@ Conventions (THEORY section 0)
 * Proximal map ``p = prox_{tau l}(omega) = argmin_p (p-omega)^2/(2 tau) + l(p)``,
   ``g = (p-omega)/tau = -l'(p)``, ``dp/domega = 1/(1 + tau l''(p))``.
 
-Data model (THEORY section 1)
+Data model (docs/theory.md section 1)
 -----------------------------
 ``x = y v*/sqrt(N) + sqrt(Delta) z``, ``P(y=+1) = rho``; ERM
 ``min_{w,b} sum_mu l(y(w.x/sqrt N + b)) + lam/2 |w|^2``. Order parameters ``m = w.v*/N``,
 ``q = |w|^2/N``, susceptibility ``V``, bias ``b``.
 
-RS fixed point (THEORY section 1), with ``tau = Delta V``, ``mu_y = m + y b``, ``s = sqrt(Delta q)``,
+RS fixed point (docs/theory.md section 1), with ``tau = Delta V``, ``mu_y = m + y b``, ``s = sqrt(Delta q)``,
 ``omega_y = mu_y + s xi``, ``E[F] = rho E_xi F_+ + (1-rho) E_xi F_-``::
 
     mhat = alpha E[g]     qhat = alpha Delta E[g^2]     Vhat = (alpha/V) E[1 - dp/domega]
@@ -51,7 +51,7 @@ _XI_MAX = 12.0  # Gaussian mass beyond |xi| > 12 is ~1e-33: negligible
 
 
 # ----------------------------------------------------------------------------------------------
-# Special functions (THEORY section 0)
+# Special functions (docs/theory.md section 0)
 # ----------------------------------------------------------------------------------------------
 
 def G(x):
@@ -70,7 +70,7 @@ def Phi(x):
 
 
 # ----------------------------------------------------------------------------------------------
-# Losses and proximal map (THEORY section 0)
+# Losses and proximal map (docs/theory.md section 0)
 # ----------------------------------------------------------------------------------------------
 
 def _check_loss(loss):
@@ -89,13 +89,13 @@ def loss_value(loss, h):
 
 
 def loss_prime_at_zero(loss):
-    """l'(0): -1 for square and hinge, -1/2 for logistic (THEORY section 0)."""
+    """l'(0): -1 for square and hinge, -1/2 for logistic (docs/theory.md section 0)."""
     _check_loss(loss)
     return -0.5 if loss == "logistic" else -1.0
 
 
 def prox(loss, omega, tau):
-    """Proximal map ``p = argmin_p (p-omega)^2/(2 tau) + l(p)`` (THEORY section 0).
+    """Proximal map ``p = argmin_p (p-omega)^2/(2 tau) + l(p)`` (docs/theory.md section 0).
 
     square: ``p = (omega + tau)/(1 + tau)``;
     hinge: ``omega + tau`` (omega < 1-tau), ``1`` (1-tau <= omega <= 1), ``omega`` (omega > 1);
@@ -124,7 +124,7 @@ def prox(loss, omega, tau):
 
 
 def prox_g(loss, omega, tau, p=None):
-    """``g = (p - omega)/tau = -l'(p)`` (THEORY section 0).
+    """``g = (p - omega)/tau = -l'(p)`` (docs/theory.md section 0).
 
     For square the closed form ``(1-omega)/(1+tau)`` is used, for logistic ``sigmoid(-p)``
     (identical to ``(p-omega)/tau`` at the prox but free of cancellation for small tau), and for
@@ -144,7 +144,7 @@ def prox_g(loss, omega, tau, p=None):
 
 
 def prox_derivative(loss, omega, tau, p=None):
-    """``dp/domega = 1/(1 + tau l''(p))`` (THEORY section 0); hinge: 1, 0, 1 piecewise."""
+    """``dp/domega = 1/(1 + tau l''(p))`` (docs/theory.md section 0); hinge: 1, 0, 1 piecewise."""
     _check_loss(loss)
     if loss == "square":
         return 1.0 / (1.0 + tau)
@@ -189,7 +189,7 @@ def _gauss_expect(fun, breakpoints_xi=()):
 
 
 class _Channel:
-    """The scalar channel of THEORY section 1 at fixed (m, q, V, b): omega_y = mu_y + s xi.
+    """The scalar channel of docs/theory.md section 1 at fixed (m, q, V, b): omega_y = mu_y + s xi.
 
     Caches prox values (quad evaluates several integrands at the same nodes).
     """
@@ -242,7 +242,7 @@ class _Channel:
 
 
 def _bias_equation(loss, delta, rho, m, q, V, b):
-    """``E[y g] = rho E_xi g_+ - (1-rho) E_xi g_-`` (THEORY section 1); decreasing in b."""
+    """``E[y g] = rho E_xi g_+ - (1-rho) E_xi g_-`` (docs/theory.md section 1); decreasing in b."""
     ch = _Channel(loss, delta, m, q, V, b)
     return rho * ch.expect_y(+1, ch.g) - (1.0 - rho) * ch.expect_y(-1, ch.g)
 
@@ -275,11 +275,11 @@ def solve_bias(loss, delta, rho, m, q, V, b0=0.0):
 
 
 # ----------------------------------------------------------------------------------------------
-# One application of the RS map (THEORY section 1)
+# One application of the RS map (docs/theory.md section 1)
 # ----------------------------------------------------------------------------------------------
 
 def slow_update(loss, alpha, delta, lam, rho, bias, m, q, V, b, hats_at="new"):
-    """One application of the RS map of THEORY section 1 (zero temperature, derived form).
+    """One application of the RS map of docs/theory.md section 1 (zero temperature, derived form).
 
     With ``tau = Delta V``, ``mu_y = m + y b``, ``s = sqrt(Delta q)``, ``omega = mu_y + s xi``,
     ``g = (p - omega)/tau``::
@@ -326,17 +326,17 @@ def slow_update(loss, alpha, delta, lam, rho, bias, m, q, V, b, hats_at="new"):
 
 
 # ----------------------------------------------------------------------------------------------
-# Observables (THEORY section 1)
+# Observables (docs/theory.md section 1)
 # ----------------------------------------------------------------------------------------------
 
 def slow_observables(loss, alpha, delta, lam, rho, bias, m, q, V, b, check_tol=1e-9):
-    """Generalisation error, training error and training loss at (m, q, V, b) (THEORY section 1).
+    """Generalisation error, training error and training loss at (m, q, V, b) (docs/theory.md section 1).
 
     * ``gen_error = rho H((m+b)/sqrt(Delta q)) + (1-rho) H((m-b)/sqrt(Delta q))``.
-    * ``train_error`` by the THEORY formula
+    * ``train_error`` by the docs/theory.md formula
       ``rho Phi((tau l'(0) - mu_+)/s) + (1-rho) Phi((tau l'(0) - mu_-)/s)``, and independently
       (``train_error_quad``) by integrating the indicator ``[p(omega) < 0]`` with quad, split at
-      the zero of ``p(omega(xi))`` located numerically by brentq (not at the THEORY point).
+      the zero of ``p(omega(xi))`` located numerically by brentq (not at the closed-form point).
       An AssertionError is raised if the two differ by more than ``check_tol``.
     * ``train_loss = E[l(p)]`` per sample.
 
@@ -382,9 +382,9 @@ def slow_observables(loss, alpha, delta, lam, rho, bias, m, q, V, b, check_tol=1
 
 def slow_erm(loss, alpha, delta, lam, rho=0.5, bias=False, tol=1e-11, x0=None, damping=0.5,
              maxiter=5000, hats_at="new", verbose=False):
-    """Solve the RS fixed point of THEORY section 1 by plain damped iteration of ``slow_update``.
+    """Solve the RS fixed point of docs/theory.md section 1 by plain damped iteration of ``slow_update``.
 
-    ``x <- (1-damping) F(x) + damping x`` (THEORY section 0), starting from ``x0 = (m, q, V, b)``
+    ``x <- (1-damping) F(x) + damping x`` (docs/theory.md section 0), starting from ``x0 = (m, q, V, b)``
     (default ``(0.5, 1, 1, 0)``). Stops when the *undamped* residual
     ``max_i |F(x)_i - x_i| / max(1, |x_i|)`` over (m, q, V, b) is below ``tol``; the returned
     state is the last F(x). Raises RuntimeError if not converged within ``maxiter``.
@@ -421,11 +421,11 @@ def slow_erm(loss, alpha, delta, lam, rho=0.5, bias=False, tol=1e-11, x0=None, d
 
 
 # ----------------------------------------------------------------------------------------------
-# Square loss closed form (THEORY section 1)
+# Square loss closed form (docs/theory.md section 1)
 # ----------------------------------------------------------------------------------------------
 
 def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
-    """Closed-form RS fixed point for the square loss, exactly as in THEORY section 1.
+    """Closed-form RS fixed point for the square loss, exactly as in docs/theory.md section 1.
 
     V is the positive root of ``lam Delta V^2 + (lam + Delta(alpha-1)) V - 1 = 0``;
     ``Vhat = alpha Delta/(1 + Delta V)``; ``c = 4 rho (1-rho)`` (bias) or 1 (no bias);
@@ -464,11 +464,11 @@ def square_closed_form(alpha, delta, lam, rho=0.5, bias=False):
 
 
 # ----------------------------------------------------------------------------------------------
-# Bayes-optimal (THEORY section 1)
+# Bayes-optimal (docs/theory.md section 1)
 # ----------------------------------------------------------------------------------------------
 
 def slow_bayes(alpha, delta, rho=0.5):
-    """Bayes-optimal overlaps and error (THEORY section 1).
+    """Bayes-optimal overlaps and error (docs/theory.md section 1).
 
     ``m_BO = q_BO = alpha/(alpha+Delta)``, ``b_BO = (Delta/2) log(rho/(1-rho))``,
     ``eps_BO = rho H((q+b)/sqrt(Delta q)) + (1-rho) H((q-b)/sqrt(Delta q))``;
@@ -518,7 +518,7 @@ def mc_bayes_error(alpha, delta, rho, N=2000, n_samples=20, n_test=20000, seed=0
 
 
 # ----------------------------------------------------------------------------------------------
-# Separability threshold (THEORY section 1)
+# Separability threshold (docs/theory.md section 1)
 # ----------------------------------------------------------------------------------------------
 
 def _Eplus2(x):
@@ -534,7 +534,7 @@ def _alpha_c(c, beta, delta, rho):
 
 
 def slow_separability_threshold(delta, rho=0.5, bias=False):
-    """Linear-separability threshold (THEORY section 1):
+    """Linear-separability threshold (docs/theory.md section 1):
 
     ``alpha*(Delta, rho) = max_{c in [0,1), beta} (1-c^2)/E_{y,xi}[(xi - (c + y beta)/sqrt Delta)_+^2]``
     with ``E[(xi-x)_+^2] = (1+x^2) H(x) - x G(x)``; beta = 0 without bias.
@@ -600,7 +600,7 @@ def _rel(a, b):
 
 
 def _selfcheck():
-    print("== square loss: iteration vs THEORY closed form ==")
+    print("== square loss: iteration vs the closed form of docs/theory.md §1 ==")
     for (alpha, delta, lam, rho, bias) in [(2.0, 1.0, 1.0, 0.5, False), (0.7, 0.5, 0.1, 0.5, False),
                                            (3.0, 2.0, 0.3, 0.2, True), (1.5, 0.5, 0.05, 0.7, True)]:
         t0 = time.time()
