@@ -17,7 +17,8 @@ from scipy.integrate import quad
 from scipy.optimize import brentq
 from scipy.special import expit, log_ndtr, ndtr
 
-SQ2PI = math.sqrt(2 * math.pi)
+from tests.reference.gauss import SQ2PI, dens  # noqa: F401 (used below)
+
 OPTS = dict(epsabs=1e-13, epsrel=1e-11, limit=400)
 
 
@@ -25,10 +26,6 @@ def panels(f, lo, hi, points=()):
     """∫_lo^hi f by adaptive quadrature on the panels between the sorted distinct ``points``."""
     edges = sorted({lo, hi, *(p for p in points if lo < p < hi)})
     return sum(quad(f, a, b, **OPTS)[0] for a, b in zip(edges[:-1], edges[1:]) if b - a > 1e-14)
-
-
-def dens(x):
-    return math.exp(-0.5 * x * x) / SQ2PI
 
 
 def Hf(x):

@@ -23,16 +23,9 @@ from scipy.integrate import quad
 from scipy.optimize import brentq
 from scipy.special import expit, log_ndtr
 
-SQ2PI = math.sqrt(2 * math.pi)
+from tests.reference.gauss import SQ2PI, dens, logH  # noqa: F401 (used below)
+
 OPTS = dict(epsabs=1e-13, epsrel=1e-11, limit=400)
-
-
-def dens(x):
-    return math.exp(-0.5 * x * x) / SQ2PI
-
-
-def logH(x):
-    return float(log_ndtr(-x))
 
 
 def E(f, points=None, lo=-11.0, hi=11.0):

@@ -20,26 +20,10 @@ from scipy.integrate import quad
 from scipy.optimize import brentq, root
 from scipy.special import log_ndtr, ndtr
 
-SQ2PI = math.sqrt(2 * math.pi)
+from tests.reference.gauss import SQ2PI, dens, logH, GH, log2cosh  # noqa: F401 (used below)
+
 OPTS = dict(epsabs=1e-13, epsrel=1e-11, limit=400)
 ZMAX = 10.0
-
-
-def dens(x):
-    return math.exp(-0.5 * x * x) / SQ2PI
-
-
-def logH(x):
-    return float(log_ndtr(-x))
-
-
-def GH(x):
-    return math.exp(-0.5 * x * x - math.log(SQ2PI) - logH(x))
-
-
-def log2cosh(x):
-    a = abs(x)
-    return a + math.log1p(math.exp(-2 * a))
 
 
 def binary_entropy(d):

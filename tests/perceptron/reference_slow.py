@@ -14,20 +14,9 @@ from scipy.integrate import quad
 from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
-SQ2PI = math.sqrt(2 * math.pi)
+from tests.reference.gauss import SQ2PI, dens, logH, GH  # noqa: F401 (used below)
+
 OPTS = dict(epsabs=1e-12, epsrel=1e-10, limit=200)
-
-
-def dens(x):
-    return math.exp(-0.5 * x * x) / SQ2PI
-
-
-def logH(x):
-    return float(log_ndtr(-x))
-
-
-def GH(x):
-    return math.exp(-0.5 * x * x - math.log(SQ2PI) - logH(x))
 
 
 def E(f, points=None, lo=-12.0, hi=12.0):
