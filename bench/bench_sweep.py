@@ -19,7 +19,7 @@
 5. From the per-point and per-task costs, what a 10⁶-point diagram costs on a 100-worker cluster.
 
 The machine is shared: the 1-minute load average is printed before and after each measurement;
-``--wait-load L`` waits (up to 20 min) until it is below L before starting.
+``--wait-load L`` waits (up to ``--max-wait`` seconds, default 20 min) until it is below L.
 """
 
 import argparse
@@ -99,9 +99,10 @@ def best(fn, repeat=5):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--wait-load", type=float, default=None)
+    parser.add_argument("--max-wait", type=float, default=1200, help="seconds (default 1200)")
     opts = parser.parse_args()
     if opts.wait_load is not None:
-        deadline = time.monotonic() + 1200
+        deadline = time.monotonic() + opts.max_wait
         while load() > opts.wait_load and time.monotonic() < deadline:
             time.sleep(15)
     from distributed import Client, LocalCluster
