@@ -59,15 +59,13 @@ import argparse
 import importlib
 import math
 import os
-import signal
 import sys
-import threading
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 
 from . import __version__
 from ._lazy import tqdm
+from ._signals import sigint_ignored
 
 from .cli.output import OutFile, OutPathError, format_rows, not_converged, ordered, sidecar_meta, warn
 from .cli.parsing import count_values, parse_values
@@ -376,17 +374,6 @@ def _run_custom(problem, args, total, on_row=None):
     return rows
 
 
-@contextmanager
-def _ctrl_c_ignored():
-    """Ignore Ctrl-C while the output is written (so that the rows done are never lost)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def main(argv=None):
@@ -422,7 +409,7 @@ def main(argv=None):
             rows, skipped = stop.rows, stop.skipped
         finally:
             if cluster is not None:
-                with _ctrl_c_ignored():  # a second Ctrl-C must not lose the rows done
+                with sigint_ignored():  # a second Ctrl-C must not lose the rows done
                     cluster.close()
     except UsageError as err:
         if out is not None:
@@ -441,7 +428,7 @@ def main(argv=None):
             out.discard()
         raise
     seed = grid["seed"] if "seed" in grid else getattr(args, "seed", None)
-    with _ctrl_c_ignored():
+    with sigint_ignored():
         return _finish(args, argv, rows, total, skipped, out, seed)
 
 

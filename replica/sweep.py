@@ -96,19 +96,16 @@ import logging
 import math
 import numbers
 import os
-import signal
 import sys
-import threading
 import time
 import types
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, is_dataclass
 
 import numpy as np
 
 from ._lazy import tqdm
-
+from ._signals import sigint_ignored
 from .saddle_point.contract import INVALID, MAX_ITER
 from .saddle_point.fixed_point import ConvergenceError
 
@@ -228,7 +225,7 @@ class Cluster:
             else:
                 from distributed import LocalCluster
 
-                with _sigint_ignored():  # the worker processes inherit it: Ctrl-C is handled here alone
+                with sigint_ignored():  # the worker processes inherit it: Ctrl-C is handled here alone
                     self._local = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                                dashboard_address=":0", silence_logs=logging.ERROR)
                 try:
@@ -267,19 +264,6 @@ class Cluster:
         return f"Cluster({where})"
 
 
-@contextmanager
-def _sigint_ignored():
-    """SIGINT ignored while worker processes are started (a terminal's Ctrl-C goes to the whole
-    process group; the workers would die with tracebacks, while this process cancels their tasks
-    and closes the cluster)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def cluster_from_args(args, environ=None):
