@@ -103,6 +103,13 @@ def _half_line_cuts(cuts, sq, chat, sigma, lo, hi):
         n += 1
     cuts[n] = 0.5 * (lo + hi)   # never a single panel: _quad's merge drops the only interior end of one
     n += 1
+    return add_scale_cuts(cuts, n, sq, chat, sigma, lo, hi)
+
+
+@kernel
+def add_scale_cuts(cuts, n, sq, chat, sigma, lo, hi):
+    """Append to ``cuts[:n]`` the ζ where √q̂0 ζ + σ̂ = ±h for h = h_scale(ĉ)·2^k < 8 inside (lo, hi): the
+    scales on which M_ĉ bends; returns the new count."""
     h = h_scale(chat)
     while h < 8.0:
         for sgn in (-1.0, 1.0):

@@ -27,7 +27,7 @@ import numpy as np
 from .._numba import kernel
 from ..saddle_point.special import GH, G, H, log_H
 from ._quad import BASE, STEP_OFFSETS, Z_MAX, add_feature, merged_rule
-from .ld_kernels import HALF_BASE, _kink_cuts, h_scale, prox_x, v_root
+from .ld_kernels import HALF_BASE, _kink_cuts, add_scale_cuts, prox_x, v_root
 
 G0 = 1.0 / math.sqrt(2.0 * math.pi)
 BUMP = np.array([-6.0, -3.5, -1.5, 0.0, 1.5, 3.5, 6.0])   # cuts around the Gaussian bump of ρ₊ at x = a
@@ -47,15 +47,7 @@ def _teacher_cuts(cuts, sq, chat, sigma, a, lo, hi):
         n += 1
     cuts[n] = 0.5 * (lo + hi)   # never a single panel (see ld_kernels._half_line_cuts)
     n += 1
-    h = h_scale(chat)
-    while h < 8.0:
-        for sgn in (-1.0, 1.0):
-            z = (sgn * h - sigma) / sq
-            if lo < z < hi:
-                cuts[n] = z
-                n += 1
-        h *= 2.0
-    return n
+    return add_scale_cuts(cuts, n, sq, chat, sigma, lo, hi)
 
 
 @kernel
