@@ -2,7 +2,7 @@
 
 Writes figures/data/perceptron_dense_regions_entropy.csv, figures/data/perceptron_dense_regions_local_energy.csv and
 figures/perceptron_dense_regions.png / .pdf.
-Run: python figures/perceptron_dense_regions.py            (full: ~4 min)
+Run: python figures/perceptron_dense_regions.py            (full: ~4 min + ~15 min of counting)
      python figures/perceptron_dense_regions.py --quick    (reduced grids, a tiny simulation: seconds)
      ... --out-dir DIR writes DIR/perceptron_dense_regions.{png,pdf} and DIR/data/*.csv instead;
      ... --replot redraws from the CSVs in OUT_DIR/data without computing.
@@ -10,7 +10,11 @@ Run: python figures/perceptron_dense_regions.py            (full: ~4 min)
 (a) S_I(d) of the densest regions (large deviations, y = ∞ solid, y* dashed — the consistent RS estimate where the
     y = ∞ external entropy is negative) at several α, against the α = 0 envelope H₂(d) and the Franz–Parisi entropy
     around typical solutions (dotted: negative near d = 0, typical solutions are isolated) and around max-margin
-    solutions (dash-dot).  Docs: docs/large_deviation.md, docs/perceptron.md.
+    solutions (dash-dot).  Markers: the local entropy counted at N = 1000 (thermodynamic integration,
+    replica/perceptron/local_entropy_count.py) around the centres replicated SA (y = 7, γ = 1) finds at α = 0.4 and
+    0.6 — open squares around the majority centre at fixed d, diamonds around the sampled centre w̃ at the chain's own
+    distance d_γ, where the finite-y theory applies (docs/large_deviation.md §13; α = 0.6: d ≤ 0.02 only, the TI
+    does not equilibrate at d ≥ 0.05).  Docs: docs/large_deviation.md, docs/perceptron.md.
 (b), (c) local energy δε(p) (fraction of patterns lost when each weight flips with probability p) at α = 0.3 and
     α = 0.5: typical and max-margin solutions, the centre and the solutions of the dense region at the distance the
     simulation reached (y = ∞ and the finite y = 7 of the simulation), and replicated simulated annealing (y = 7,
@@ -33,20 +37,27 @@ import numpy as np
 
 from replica.perceptron import (franz_parisi_curve, gardner, kappa_max, ld_local_entropy, ld_local_entropy_curve,
                                 local_energy)
+from replica.perceptron.dense_count_simulate import count_dense_regions
 from replica.perceptron.dense_simulate import simulate_dense_regions
 from replica.perceptron.ld_finite_laws import finite_y_laws
 from replica.perceptron.local_energy import noise_coefficients
 from replica.perceptron.local_energy_simulate import simulate_local_energy
 
 NAME = "perceptron_dense_regions"
-FULL = dict(alphas=(0.3, 0.5, 0.6, 0.7, 0.75), ds=np.geomspace(5e-4, 0.45, 44), ystar=np.geomspace(0.01, 0.3, 9),
+FULL = dict(alphas=(0.3, 0.4, 0.5, 0.6, 0.7, 0.75), ds=np.geomspace(5e-4, 0.45, 44), ystar=np.geomspace(0.01, 0.3, 9),
             ps=np.geomspace(1e-3, 0.3, 30), sim_alphas=(0.3, 0.5), sim=dict(n_features=1000, seeds=range(8)),
-            sa=dict(n_features=1000, seeds=range(8)), flip_p=(0.003, 0.01, 0.03, 0.1), y=7, gamma=1.0)
+            sa=dict(n_features=1000, seeds=range(8)), flip_p=(0.003, 0.01, 0.03, 0.1), y=7, gamma=1.0,
+            count={0.4: dict(), 0.6: dict(stop="centre", gamma1=2.5, anneal_sweeps=3000, burn_in=5000,
+                                          ds=(0.01, 0.02))},   # α = 0.6, d ≥ 0.05: the TI does not equilibrate
+            count_sim=dict(ds=(0.01, 0.02, 0.05, 0.1), n_features=1000, seeds=range(4)))
 QUICK = dict(alphas=(0.5, 0.75), ds=np.geomspace(0.01, 0.4, 8), ystar=(), ps=np.geomspace(1e-3, 0.3, 6),
              sim_alphas=(0.3,), sim=dict(n_features=150, seeds=range(1), burn_in=200, n_snapshots=2, spacing=20,
                                          n_draws=10, anneal_sweeps=300),
-             sa=dict(n_features=150, seeds=range(1), n_draws=10), flip_p=(0.01, 0.1), y=3, gamma=1.0)
-COLORS = {0.3: "C0", 0.5: "C1", 0.6: "C2", 0.7: "C3", 0.75: "C4"}
+             sa=dict(n_features=150, seeds=range(1), n_draws=10), flip_p=(0.01, 0.1), y=3, gamma=1.0,
+             count={0.5: dict(anneal_sweeps=1000, burn_in=200)},
+             count_sim=dict(ds=(0.05, 0.1), n_features=150, seeds=range(1),
+                            count=dict(n_beta=13, eq_sweeps=10, sweeps=30, chains=2)))
+COLORS = {0.3: "C0", 0.4: "C5", 0.5: "C1", 0.6: "C2", 0.7: "C3", 0.75: "C4"}
 
 
 def entropy_rows(cfg):
@@ -65,6 +76,23 @@ def entropy_rows(cfg):
         for name, kref in (("fp_typical", 0.0), ("fp_max_margin", kappa_max(a, "binary") - 1e-10)):
             for r in franz_parisi_curve(a, cfg["ds"], "binary", kref, 0.0).results:
                 rows.append(dict(alpha=a, curve=name, d=r.d, phi=r.phi, y=math.nan, converged=r.converged))
+    return rows + [r for a, kw in cfg["count"].items() for r in count_rows(
+        count_dense_regions(a, y=cfg["y"], gamma=cfg["gamma"], **{**cfg["count_sim"], **kw}))]
+
+
+def count_rows(sim):
+    """Entropy-panel rows of a :func:`count_dense_regions` run: the local entropy counted (thermodynamic
+    integration) around the majority centre and the sampled centre at each d, and around the sampled centre at the
+    chain's own distance d_γ (mean ± s.e. over instances).  ``converged`` is False where the TI integrand had not
+    decayed at β_max (tail ≥ 1e-4: not drawn)."""
+    rows = []
+    tails = getattr(sim, "tails", (0.0,) * len(sim.ds))
+    for curve, ests, ds, tl in (("count_majority", sim.majority, sim.ds, tails),
+                                ("count_sampled", sim.sampled, sim.ds, tails),
+                                ("count_own", (sim.own,), (sim.d_gamma.mean,), (getattr(sim, "own_tail", 0.0),))):
+        for d, est, t in zip(ds, ests, tl):
+            rows.append(dict(alpha=sim.alpha, curve=curve, d=d, phi=est.mean, y=sim.y, converged=t < 1e-4,
+                             err=est.err, n_features=sim.n_features, instances=sim.solved))
     return rows
 
 
@@ -118,6 +146,22 @@ def _entropy_curves(ax, ent, alphas, lw_scale=1.0):
                         marker="." if curve == "ld_y_star" else None, ms=4)
 
 
+def _count_points(ax, ent, alphas, ms=5):
+    """The counted local entropies (open squares: majority centre; diamonds: sampled centre at its own d_γ)."""
+    counted = False
+    for curve, mk in (("count_majority", "s"), ("count_own", "D")):
+        for a in alphas:
+            pts = [r for r in ent if r["curve"] == curve and r["alpha"] == a and math.isfinite(r["phi"])
+                   and r["converged"]]
+            if pts:
+                counted = True
+                ax.errorbar([r["d"] for r in pts], [r["phi"] for r in pts],
+                            yerr=[r["err"] if math.isfinite(r["err"]) else 0.0 for r in pts], fmt=mk,
+                            color=COLORS.get(a, "k"), mfc="white" if curve == "count_majority" else COLORS.get(a, "k"),
+                            ms=ms, capsize=2, zorder=5)
+    return counted
+
+
 def read(path):
     """Rows of a CSV written by :func:`write`, numbers and booleans restored."""
     def value(v):
@@ -133,13 +177,14 @@ def read(path):
 
 def draw(ent, en, cfg, out):
     n_energy = len(cfg["sim_alphas"])
-    fig, axes = plt.subplots(1, 1 + n_energy, figsize=(5.8 + 4.6 * n_energy, 6.0),
+    fig, axes = plt.subplots(1, 1 + n_energy, figsize=(5.8 + 4.6 * n_energy, 6.6),
                              gridspec_kw=dict(width_ratios=[1.3] + [1] * n_energy))
     ax = axes[0]
     ax.axhspan(-1.0, 0.0, color="0.93", zorder=0)
     d = np.geomspace(5e-4, 0.5, 300)
     ax.plot(d, -d * np.log(d) - (1 - d) * np.log(1 - d), "k:", lw=1.2)
     _entropy_curves(ax, ent, cfg["alphas"])
+    counted = _count_points(ax, ent, cfg["alphas"])
     for a in cfg["alphas"]:
         g = gardner(a, 0.0, "binary")
         ax.plot([g.distance], [g.entropy], "o", color=COLORS.get(a, "k"), ms=3.5)
@@ -154,6 +199,7 @@ def draw(ent, en, cfg, out):
     if has_ystar and big:   # y* departs from y = ∞ only at small d and large α: zoom there
         ins = ax.inset_axes([0.08, 0.56, 0.42, 0.4])
         _entropy_curves(ins, [r for r in ent if r["curve"].startswith("ld_")], big)
+        _count_points(ins, ent, big, ms=3.5)
         ins.set_xscale("log")
         ins.set_xlim(0.008, 0.08)
         ins.set_ylim(0.0, 0.17)
@@ -171,6 +217,12 @@ def draw(ent, en, cfg, out):
                 Line2D([], [], color="0.3", ls=":", lw=1.1, label="Franz–Parisi around typical solutions"),
                 Line2D([], [], color="0.3", marker="o", ls="", ms=3.5, label="Gardner entropy at the typical distance"),
                 Patch(color="0.93", label="< 0: no solutions there (RS value formal)")]
+    if counted:
+        n_c = next(int(r["n_features"]) for r in ent if r["curve"] == "count_majority")
+        handles += [Line2D([], [], color="0.3", marker="s", mfc="white", ls="",
+                           label=f"counted, N = {n_c}: replicated-SA (y = {cfg['y']}) majority centre"),
+                    Line2D([], [], color="0.3", marker="D", ls="",
+                           label="counted: sampled centre w̃, at its own d_γ")]
     legend_a = handles
 
     theory = {"typical": ("typical solution", "0.45", "-"), "max_margin": ("max-margin solution", "k", "-."),
@@ -209,12 +261,12 @@ def draw(ent, en, cfg, out):
         ax.set_ylabel("local energy δε(p)  (fraction of patterns lost)")
         ax.set_title(f"({'bcd'[k]}) α = {a}: local energy; dense region at d = {dsim:.3f}", fontsize=10)
     fig.suptitle("Binary perceptron (κ = 0): rare dense regions of solutions", fontsize=11)
-    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    fig.tight_layout(rect=(0, 0.24, 1, 1))
     box_a, box_b, box_c = axes[0].get_position(), axes[1].get_position(), axes[-1].get_position()
     fig.legend(handles=legend_a, fontsize=7, ncol=2, loc="upper center",
-               bbox_to_anchor=(0.5 * (box_a.x0 + box_a.x1), 0.2))
+               bbox_to_anchor=(0.5 * (box_a.x0 + box_a.x1), 0.24))
     fig.legend(list(legend.values()), list(legend.keys()), fontsize=7, ncol=2, loc="upper center",
-               bbox_to_anchor=(0.5 * (box_b.x0 + box_c.x1), 0.2))
+               bbox_to_anchor=(0.5 * (box_b.x0 + box_c.x1), 0.24))
     save_figure(fig, out, NAME)
 
 

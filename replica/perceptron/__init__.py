@@ -25,4 +25,5 @@ from .._lazy import submodule as _submodule
 def __getattr__(name):
     """Submodules not imported above (the simulations, e.g. ``simulate``) load on first use."""
     return _submodule(__name__, name,
-                      ("simulate", "local_energy_simulate", "binary_minimizer_simulate", "dense_simulate"))
+                      ("simulate", "local_energy_simulate", "binary_minimizer_simulate", "dense_simulate",
+                       "local_entropy_count", "dense_count_simulate"))

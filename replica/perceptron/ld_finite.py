@@ -41,6 +41,8 @@ class FiniteY:
         """One pass of the equations: dict with the conjugates, the updated state and every term of Φ."""
         self.evaluations += 1
         t, ell, shat = state
+        if not (t > 0.0 and math.isfinite(t) and math.isfinite(ell)):   # q1 = 1 - e^{-t} ∉ (0, 1): the step went
+            return None                                                  # astray (expm1(-t) overflows for t < -709)
         q1, dq = -math.expm1(-t), math.exp(min(ell, 700.0))
         q0 = q1 - dq / y
         if not (0.0 < q0 < q1 < 1.0 and math.isfinite(shat)):
@@ -67,7 +69,12 @@ class FiniteY:
     def solve(self, y, start, tol):
         """Newton–Broyden (MINPACK hybrd) from ``start``; returns ``(state, terms, residual, evaluations)``."""
         n0 = self.evaluations
-        sol = root(lambda s: self.residual(y, s)[0], np.asarray(start, float), method="hybr",
+        start = np.array(start, float)
+        if start[0] > 0.0 and start[1] >= math.log(y * -math.expm1(-start[0])):
+            # q0 = q1 - δq/y ≤ 0: a y = ∞ start on the saturated branch (δq ≫ y, e.g. α = 0.3, d = 0.01) is outside
+            # the domain at this y; start from q0 = q1/2 instead of letting hybrd wander (it overflowed)
+            start[1] = math.log(0.5 * y * -math.expm1(-start[0]))
+        sol = root(lambda s: self.residual(y, s)[0], start, method="hybr",
                    options={"xtol": 1e-13, "maxfev": 200})
         R, e = self.residual(y, sol.x)
         return sol.x, e, float(np.max(np.abs(R))), self.evaluations - n0

@@ -66,14 +66,10 @@ def cosh_moments(h, y, dh, out):
 
 
 @kernel
-def fy_entropic(y, qhat0, qhat1, shat, x_ref, w_ref):
-    """``(G_S, S, q1, q1 - q0, ∂G_S/∂y)`` at (q̂0, q̂1, Ŝ).  The integrand is even in z (z → -z, w̃ → -w̃), so
-    the z integral runs over the half line; it is cut geometrically (ratio 2) away from z = 0, where the two
-    centres w̃ = ±1 trade places over a layer of width ~1/(2y tanh v(Ŝ)), and from z = |Ŝ| (h = 0 for the
-    subdominant centre)."""
-    sq = math.sqrt(qhat0)
-    dh = qhat1 - qhat0
-    c = y * max(dh, 0.0)
+def half_line_rule(sq, y, c, dh, s_abs, x_ref, w_ref):
+    """The z ≥ 0 quadrature rule of the finite-y entropic integrals (field ``h = √q̂0 z ± s``): cut geometrically
+    (ratio 2) away from z = 0, where the two centres w̃ = ±1 trade places over a layer of width
+    ~1/(2y tanh v(s)), and around z = s/√q̂0 (h = 0 for the subdominant centre) on the group scale."""
     cuts = np.empty(HALF_BASE.shape[0] + 120)
     n = 0
     for v in HALF_BASE:
@@ -82,7 +78,7 @@ def fy_entropic(y, qhat0, qhat1, shat, x_ref, w_ref):
     cuts[n] = 0.5 * Z_MAX
     n += 1
     if sq > 0.0:
-        tv = math.tanh(v_root(abs(shat), c))
+        tv = math.tanh(v_root(s_abs, c))
         layer = 1.0 / (2.0 * y * max(tv, 1e-3) + 1.0) / sq
         wdt = layer
         while wdt < Z_MAX and n < cuts.shape[0] - 40:
@@ -90,7 +86,7 @@ def fy_entropic(y, qhat0, qhat1, shat, x_ref, w_ref):
             n += 1
             wdt *= 2.0
         hs = max(h_scale(c), math.sqrt(max(dh, 0.0)))
-        z1 = abs(shat) / sq
+        z1 = s_abs / sq
         wdt = hs / sq
         while wdt < Z_MAX and n < cuts.shape[0] - 2:
             for sgn in (-1.0, 1.0):
@@ -99,7 +95,19 @@ def fy_entropic(y, qhat0, qhat1, shat, x_ref, w_ref):
                     cuts[n] = zz
                     n += 1
             wdt *= 2.0
-    nodes, weights = merged_rule(cuts, n, 0.0, Z_MAX, x_ref, w_ref, True)
+    return merged_rule(cuts, n, 0.0, Z_MAX, x_ref, w_ref, True)
+
+
+@kernel
+def fy_entropic(y, qhat0, qhat1, shat, x_ref, w_ref):
+    """``(G_S, S, q1, q1 - q0, ∂G_S/∂y)`` at (q̂0, q̂1, Ŝ).  The integrand is even in z (z → -z, w̃ → -w̃), so
+    the z integral runs over the half line; it is cut geometrically (ratio 2) away from z = 0, where the two
+    centres w̃ = ±1 trade places over a layer of width ~1/(2y tanh v(Ŝ)), and from z = |Ŝ| (h = 0 for the
+    subdominant centre)."""
+    sq = math.sqrt(qhat0)
+    dh = qhat1 - qhat0
+    c = y * max(dh, 0.0)
+    nodes, weights = half_line_rule(sq, y, c, dh, abs(shat), x_ref, w_ref)
     gs = S = q1 = var = ly = 0.0
     mp = np.empty(4)
     mm = np.empty(4)

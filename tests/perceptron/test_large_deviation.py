@@ -273,9 +273,9 @@ def test_threshold_below_capacity_and_above_the_max_margin_loss():
     assert 0.73 < a < capacity(0.0, "binary")
 
 
-@pytest.mark.xfail(strict=True, reason="known discrepancy: the RS breakup is 0.7553 at y = ∞ and ≈ 0.766 at y* "
-                   "(Σ_ext = 0), both below the published 0.77-0.78 (docs/large_deviation.md §10: y = ∞ equations "
-                   "confirmed by finite y at large y; constrained centre at y* and 1RSB not computed)")
+@pytest.mark.xfail(strict=True, reason="the unconstrained-centre breakup is 0.7553 at y = ∞ and ≈ 0.767 at y* "
+                   "(Σ_ext = 0), both below the published 0.77-0.78; the published number is the constrained "
+                   "centre's (PRL 2015) at y*, in (0.775, 0.78): test_ld_constrained.py, docs/large_deviation.md §10, §14")
 def test_threshold_against_literature():
     """Literature: the dense regions of the binary perceptron (κ = 0) break up at α ≈ 0.77–0.78 (Baldassi et al.
     PRL 2015 / PNAS 2016; Stojnic 2025, arXiv:2506.19276: (0.77, 0.78)); tolerance: that interval."""

@@ -199,3 +199,17 @@ def test_bad_y():
     for bad in (0.0, -1.0, "starr", math.nan):
         with pytest.raises(ValueError):
             ld_local_entropy(0.5, 0.1, y=bad)
+
+
+def test_finite_y_from_a_saturated_y_infinity_start():
+    # regression: at α = 0.3, d = 0.01 the y = ∞ branch is saturated (δq ~ 1e6 ≫ y, S_I ≈ H₂(d)), so the y = ∞ state
+    # gives q0 = q1 - δq/y < 0 at every finite y; y="star" overflowed (expm1 of a wandering Newton step).  Reference:
+    # the y → ∞ limit S_I(y) = S_∞ - C/y² (docs §9): at y = 1000 within 1e-4 of S_∞; Σ_ext(1000) > 0, so y* = ∞
+    # and the y* answer is the y = ∞ one; the finite-y S_I ≤ H₂(d) (α → 0 envelope) at y = 10
+    inf = ld_local_entropy(0.3, 0.01)
+    big = ld_local_entropy(0.3, 0.01, y=1000.0)
+    assert big.converged and abs(big.phi - inf.phi) < 1e-4 and big.sigma_ext > 0
+    star = ld_local_entropy(0.3, 0.01, y="star")
+    assert star.converged and star.y == math.inf and star.phi == pytest.approx(inf.phi, abs=1e-12)
+    small = ld_local_entropy(0.3, 0.01, y=10.0)
+    assert small.converged and small.phi <= -0.01 * math.log(0.01) - 0.99 * math.log(0.99)
