@@ -67,15 +67,16 @@ from . import __version__
 from ._lazy import tqdm
 from ._signals import sigint_ignored
 
-from .cli.output import OutFile, OutPathError, format_rows, not_converged, ordered, sidecar_meta, warn
-from .cli.parsing import count_values, parse_values
+from .cli.output import (OutFile, OutPathError, format_rows, not_converged, ordered, previous_rows, sidecar_meta,
+                         warn)
+from .cli.parsing import count_values, parse_values, positive_int
 from .cli.problems import REGISTRY
 from .saddle_point.contract import INVALID, MAX_ITER
 from .saddle_point.fixed_point import ConvergenceError
 
 PROBLEM_MODULES = ("replica.gaussian_mixture.cli", "replica.gaussian_mixture.flatness_cli",
                    "replica.perceptron.cli", "replica.entropic.cli", "replica.perceptron.local_energy_cli",
-                   "replica.perceptron.ld_cli")
+                   "replica.perceptron.ld_cli", "replica.entropic.storage_cli", "replica.committee.cli")
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 ENV_SCHEDULER = "REPLICA_SCHEDULER"  # default of --scheduler (replica.sweep.ENV_SCHEDULER)
 DEFAULT_MAX_POINTS = 10_000
@@ -144,25 +145,15 @@ def build_parser(problems):
                        help="write CSV here (Parquet with --format parquet or a .parquet name), atomically, "
                             "plus a JSON sidecar FILE.json; the folder must exist")
         p.add_argument("--force", action="store_true", help="overwrite an existing --out FILE and FILE.json")
-        p.add_argument("--max-points", type=_positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
+        p.add_argument("--max-points", type=positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
                        help=f"refuse sweeps of more than N points (default {DEFAULT_MAX_POINTS})")
         p.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
-        p.add_argument("--workers", type=_positive_int, metavar="N",
+        p.add_argument("--workers", type=positive_int, metavar="N",
                        help="solve the independent continuation chains on a local dask cluster of N "
                             "single-threaded worker processes (sweeps estimated under ~1 s stay serial)")
         p.add_argument("--scheduler", metavar="ADDRESS",
                        help=f"use a running dask scheduler (tcp://host:8786) instead; default: ${ENV_SCHEDULER}")
     return parser
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 class _Deferred:
@@ -391,9 +382,18 @@ def main(argv=None):
             _convert_deferred(args)
         if args.format == "parquet" and args.out is None:
             raise UsageError("--format parquet writes a binary file: give --out FILE (nothing goes to stdout)")
+        stale = []
+        if getattr(args, "resume", False):
+            if args.out is None:
+                raise UsageError("--resume needs --out FILE (the file of the run to resume)")
+            try:
+                args.previous, stale = previous_rows(args.out)
+            except OutPathError as err:
+                raise UsageError(str(err)) from None
         if args.out is not None:
             try:
-                out = OutFile(args.out, args.force, parquet=args.format == "parquet")
+                out = OutFile(args.out, args.force or getattr(args, "resume", False),
+                              parquet=args.format == "parquet")
             except OutPathError as err:
                 raise UsageError(str(err)) from None
         progress = args.progress == "on" or (args.progress == "auto" and total > 1 and sys.stderr.isatty())
@@ -429,7 +429,14 @@ def main(argv=None):
         raise
     seed = grid["seed"] if "seed" in grid else getattr(args, "seed", None)
     with sigint_ignored():
-        return _finish(args, argv, rows, total, skipped, out, seed)
+        status = _finish(args, argv, rows, total, skipped, out, seed, problem.present)
+        if out is not None and rows:  # the rows of a killed run's temporary files are now in FILE
+            for name in stale:
+                try:
+                    os.unlink(name)
+                except OSError:
+                    pass
+        return status
 
 
 def _cluster(args):
@@ -446,7 +453,7 @@ def _cluster(args):
     return cluster
 
 
-def _finish(args, argv, rows, total, skipped, out, seed):
+def _finish(args, argv, rows, total, skipped, out, seed, present=None):
     """Write ``--out``, print the rows, report failures; the exit status (``skipped`` is None
     unless the sweep was interrupted)."""
     interrupted = skipped is not None
@@ -456,8 +463,9 @@ def _finish(args, argv, rows, total, skipped, out, seed):
                                           points=total, complete=not interrupted))
         else:
             out.discard()
-    if args.format != "parquet" and (rows or args.format == "json"):
-        print(format_rows(rows, args.format))
+    shown = present(args, rows) if present is not None and rows else rows
+    if args.format != "parquet" and (shown or args.format == "json"):
+        print(format_rows(shown, args.format))
     failed = [r for r in rows if not_converged(r)]
     if failed:
         statuses = Counter(str(r["status"]) for r in failed if r.get("status") is not None)

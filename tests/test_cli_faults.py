@@ -41,6 +41,11 @@ SWEEPS = {
     "perceptron-local-energy": ["--alpha", "0.5,0.8,1", "--sigma", "0.1"],
     "ld-local-entropy": ["--alpha", "0.5", "--d", "0.1,0.08,0.06"],
     "ld-threshold": ["--kappa", "0,0.05,0.1"],
+    "committee-ld": ["--alpha", "0.5", "--d", "0.1,0.08,0.06", "--activation", "relu"],
+    "committee-gardner": ["--alpha", "0.5,0.8,1", "--activation", "relu"],
+    "committee-capacity": ["--activation", "sign,relu,erf"],
+    "committee-franz-parisi": ["--alpha", "0.5", "--d", "0.1,0.08,0.06", "--activation", "sign"],
+    "storage": ["--algorithm", "sa", "--n", "31", "--alpha", "0.3,0.5,0.7", "--instances", "1", "--budget", "20"],
     "train": ["--data", "perceptron", "--algorithm", "sgd", "--n-features", "50", "--seed", "0,1,2",
               "--epochs", "2", "--samples", "2", "--n-test", "100"],
 }

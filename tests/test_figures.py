@@ -38,11 +38,36 @@ def test_perceptron_dense_regions_quick(tmp_path, monkeypatch):
     assert all(-1e-12 <= float(r["delta"]) <= 1.0 for r in en if r["source"] not in ("rsa_centre",))
 
 
+def test_mnist1d_table_quick(tmp_path, monkeypatch):
+    # issue 12 part 4 (tiny networks, 100 training sequences, 2 seeds; ~10 s): every run of every method spends the
+    # same number of gradient evaluations, the tuning rows carry no test error (selection on validation only), each
+    # method's evaluation runs sit at the grid point with its lowest validation error, and every non-SGD summary
+    # row has a paired t-interval around its mean difference
+    pytest.importorskip("torch")
+    pytest.importorskip("mnist1d")
+    monkeypatch.syspath_prepend(str(FIGURES))
+    _load("mnist1d_table").main(["--quick", "--out-dir", str(tmp_path)])
+    for ext in ("png", "pdf"):
+        assert (tmp_path / f"mnist1d_table.{ext}").stat().st_size > 5_000
+    runs, table = _rows(tmp_path / "data" / "mnist1d_runs.csv"), _rows(tmp_path / "data" / "mnist1d_table.csv")
+    assert len({r["grad_evals"] for r in runs}) == 1 and len(table) == 12
+    tune = [r for r in runs if r["phase"] == "tune"]
+    assert tune and all(r["test_error"] == "" for r in tune)
+    for s in table:
+        mine = [r for r in tune if (r["model"], r["variant"], r["algorithm"]) == (s["model"], s["variant"], s["algorithm"])]
+        ok = [r for r in mine if r["diverged"] == "False"]
+        best = min(float(r["val_error"]) for r in ok)
+        assert float(next(r for r in ok if r["point"] == s["chosen"])["val_error"]) == best
+        if s["algorithm"] != "sgd":
+            assert float(s["test_error_minus_ref_lo"]) <= float(s["test_error_minus_ref"]) <= float(s["test_error_minus_ref_hi"])
+
+
 # The other figure scripts (issue 13, part 8): each takes --quick and --out-dir, and writes NAME.png, NAME.pdf
 # and OUT_DIR/data/*.csv (figures/_output.py).  Run in this process (figures/ put on the path for _output),
 # into a temporary folder so the committed pictures and data are not touched: ~35 s in all.
 QUICK_FIGURES = ("gm_generalization", "gm_local_energy", "gm_local_entropy", "perceptron_franz_parisi",
-                 "perceptron_minimizers", "entropic_local_energy", "entropic_digits_table")
+                 "perceptron_minimizers", "entropic_local_energy", "entropic_digits_table", "committee_relu_vs_sign",
+                 "committee_methods")
 
 
 def _rows(path):
@@ -56,7 +81,7 @@ def _h2(d):
 
 def test_every_figure_script_is_covered():
     scripts = {p.stem for p in FIGURES.glob("*.py") if not p.stem.startswith("_")}
-    assert scripts == set(QUICK_FIGURES) | {"perceptron_dense_regions"}
+    assert scripts == set(QUICK_FIGURES) | {"perceptron_dense_regions", "mnist1d_table", "storage_binary"}
 
 
 @pytest.mark.parametrize("name", QUICK_FIGURES)
@@ -82,3 +107,38 @@ def test_quick_figure(name, tmp_path, monkeypatch):
         for r in tables[name]:
             if r["converged"] == "True":
                 assert float(r["phi"]) <= float(r["shell"]) + 1e-9
+    if name == "committee_relu_vs_sign":  # docs/committee.md §2–§3
+        caps = {r["activation"]: r for r in tables["committee_capacity"]}
+        # closed form α_c = 2k′(1) = 2π/(π − 1) (ReLU), ∞ (sign); binary ≤ 1 (annealed bound for ±1 weights)
+        assert float(caps["relu"]["spherical"]) == pytest.approx(2 * math.pi / (math.pi - 1), rel=1e-12)
+        assert float(caps["sign"]["spherical"]) == math.inf
+        assert all(0.5 < float(r["binary"]) < 1.0 for r in caps.values())
+        assert float(caps["relu"]["spherical_at"]) < float(caps["relu"]["spherical"])
+        for r in tables["committee_ld"]:  # S_I(d) ≤ H₂(d), the log-size of the shell
+            if r["converged"] == "True":
+                assert float(r["S_I"]) <= _h2(float(r["d"])) + 1e-9
+    if name == "committee_methods":  # replica/committee/simulate.py: equal budgets, fractions of patterns
+        runs = tables["committee_simulation_quick"]
+        assert {r["method"] for r in runs} == {"gd", "rsgd", "esgd"}
+        assert all(int(r["grad_evals"]) <= 150 and 0 <= int(r["train_errors"]) <= int(r["P"]) for r in runs)
+        for r in tables["committee_alpha_alg"]:  # K = ∞ RS spherical capacity 2π/(π − 1) (ReLU), ∞ (sign)
+            ref = 2 * math.pi / (math.pi - 1) if r["activation"] == "relu" else math.inf
+            assert float(r["alpha_c_rs_kinf"]) == pytest.approx(ref, rel=1e-12)
+
+
+def test_storage_binary_quick(tmp_path, monkeypatch):
+    # the --quick run (N = 31, 51, 4 instances, budget 60; ~20 s) runs the storage experiments through the CLI with
+    # --resume, the overlap runs and the theory curves, and draws the figure; a second run computes nothing new
+    monkeypatch.syspath_prepend(str(FIGURES))
+    module = _load("storage_binary")
+    module.main(["--quick", "--out-dir", str(tmp_path)])
+    for ext in ("png", "pdf"):
+        assert (tmp_path / f"storage_binary.{ext}").stat().st_size > 10_000
+    with open(tmp_path / "data" / "storage_binary_runs_n51.csv") as fh:
+        runs = list(csv.DictReader(fh))
+    assert len(runs) == 5 * 4 * 4 and all(0 <= float(r["used"]) <= float(r["budget"]) for r in runs)
+    with open(tmp_path / "data" / "storage_binary_thresholds.csv") as fh:
+        assert {r["algorithm"] for r in csv.DictReader(fh)} == {"sa", "rsa", "sgd", "rsgd", "esgd"}
+    before = (tmp_path / "data" / "storage_binary_runs_n51.csv").read_text()
+    module.main(["--quick", "--out-dir", str(tmp_path), "--replot"])
+    assert (tmp_path / "data" / "storage_binary_runs_n51.csv").read_text() == before

@@ -252,6 +252,28 @@ def _default_mode():
     return 0o666 & ~mask
 
 
+def previous_rows(path):
+    """``(rows, stale)`` for ``--resume``: the rows of ``path`` (CSV; absent: none) followed by those of the
+    temporary files ``.NAME.*.part`` a killed run left in its folder (``stale``: their paths, removed once the
+    resumed run has written FILE).  Values are the CSV's strings; an empty cell is omitted."""
+    import glob
+
+    path = os.fspath(path)
+    if path.lower().endswith((".parquet", ".pq")):
+        raise OutPathError("--resume reads a CSV --out FILE; Parquet output cannot be resumed")
+    folder = os.path.dirname(os.path.abspath(path))
+    stale = sorted(glob.glob(os.path.join(folder, "." + glob.escape(os.path.basename(path)) + ".*.part")))
+    rows = []
+    for name in ([path] if os.path.isfile(path) else []) + stale:
+        try:
+            with open(name, newline="") as fh:
+                rows += [{k: v for k, v in r.items() if k is not None and v not in ("", None)}
+                         for r in csv.DictReader(fh)]
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            raise OutPathError(f"--resume: cannot read {name!r}: {err}") from None
+    return rows, stale
+
+
 def sidecar_meta(argv, rows, seed=None, **extra):
     """The sidecar: command line, Python and dependency versions, seed, number of rows, extras."""
     return {"command": argv, "python": platform.python_version(), "seed": seed,

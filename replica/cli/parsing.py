@@ -71,3 +71,52 @@ def _number(text, kind):
     if kind is float and not np.isfinite(value):
         raise ValueError(f"{text.strip()!r} is not a finite number")
     return value
+
+
+# argparse ``type=`` converters shared by the experiment subcommands (train, storage); each raises
+# argparse.ArgumentTypeError with the phrase the CLI prints as its one-line error
+def value_list(kind):
+    """argparse type: a value ``3``, a list ``1,2,4`` or a range ``a:b:n`` (:func:`parse_values`)."""
+    import argparse
+
+    def parse(text):
+        try:
+            return parse_values(str(text), kind)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return parse
+
+
+def word_list(allowed):
+    """argparse type: a comma-separated list of words from ``allowed`` (duplicates dropped, order kept)."""
+    import argparse
+
+    def parse(text):
+        words = [w.strip() for w in str(text).split(",") if w.strip()]
+        if not words:
+            raise argparse.ArgumentTypeError(f"expected at least one of {', '.join(allowed)}")
+        for w in words:
+            if w not in allowed:
+                raise argparse.ArgumentTypeError(f"expected one of {', '.join(allowed)}; got {w!r}")
+        return list(dict.fromkeys(words))
+    return parse
+
+
+def bounded(kind, ok, phrase):
+    """argparse type: one ``kind`` value with ``ok(value)`` true, else ``expected <phrase>, got ...``."""
+    import argparse
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {phrase}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {phrase}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = bounded(int, lambda v: v >= 1, "a positive integer")
+non_negative_int = bounded(int, lambda v: v >= 0, "an integer >= 0")
+positive_float = bounded(float, lambda v: v > 0 and v != float("inf"), "a finite number > 0")

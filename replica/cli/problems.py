@@ -52,6 +52,11 @@ class Problem:
     of taking them from the command line (``gm-erm --optimize lam``: the λ minimising the test
     error); then ``solve`` is called without that parameter and with ``optimize=NAME``, and its
     result carries the chosen value.
+
+    ``present(args, rows) -> rows``: what a custom problem prints on stdout (e.g. a summary of the runs);
+    ``--out`` still receives the rows ``run`` yields.  A custom problem with a ``--resume`` flag gets, in
+    ``args.previous``, the rows of the earlier ``--out FILE`` (and of the temporary file a killed run left),
+    and should yield them again (``replica.solve`` rewrites FILE with every row).
     """
 
     name: str
@@ -62,6 +67,7 @@ class Problem:
     run: object = None
     not_swept: tuple = ()
     optimize: tuple = ()
+    present: object = None
 
 
 REGISTRY = {}

@@ -5,8 +5,9 @@ Modules: ``optimizers`` (SGD, EntropySGD, ReplicatedSGD on a flat parameter vect
 ``schedules`` (Constant, Scoping, callables), ``models`` (LinearClassifier, OneHiddenLayer,
 Objective), ``local_energy``, ``data`` (Gaussian mixture, random patterns, digits),
 ``experiments`` (train / gm / perceptron / digits, CLI helpers), ``gm_theory`` (replica-theory
-overlay from ``replica.gaussian_mixture`` when available) and ``torch`` (optional
-``torch.optim.Optimizer`` versions; needs ``replica[torch]``).
+overlay from ``replica.gaussian_mixture`` when available), ``storage`` (binary-weight perceptron storage
+near capacity: SA, replicated SA, binary-connect SGD, Replicated-SGD, Entropy-SGD at equal budget) and ``torch``
+(optional ``torch.optim.Optimizer`` versions; needs ``replica[torch]``).
 """
 
 from .local_energy import LocalEnergy, local_energy
@@ -26,4 +27,4 @@ from .._lazy import submodule as _submodule
 
 def __getattr__(name):
     """Submodules not imported above (``experiments``, ``data``, ``torch``, ...) load on first use."""
-    return _submodule(__name__, name, ("experiments", "data", "gm_theory", "torch"))
+    return _submodule(__name__, name, ("experiments", "data", "gm_theory", "torch", "storage"))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ..cli.parsing import parse_values
+from ..cli.parsing import value_list, word_list
 from .._lazy import tqdm_auto as tqdm
 
 from . import _checks
@@ -451,28 +451,6 @@ def digits_experiment(seeds=range(5), algorithms=("sgd", "esgd", "rsgd", "rsgd_x
 
 # ----------------------------------------------------------------------------------------------
 # CLI: python -m replica.solve train ...
-def _number_list(kind):
-    """argparse type: a value ``3``, a list ``1,2,4`` or a range ``a:b:n`` (the CLI's shared parser)."""
-
-    def parse(text):
-        try:
-            return parse_values(str(text), kind)
-        except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-
-    return parse
-
-
-def _word_list(allowed):
-    def parse(text):
-        words = [w.strip() for w in str(text).split(",") if w.strip()]
-        for w in words:
-            if w not in allowed:
-                raise argparse.ArgumentTypeError(f"expected one of {', '.join(allowed)}; got {w!r}")
-        return words
-    return parse
-
-
 _CLI_NUMBERS = {  # option -> (TrainConfig field, int?, help)
     "--alpha": ("alpha", float, "samples per dimension α = P/N (gm, perceptron)"),
     "--delta": ("delta", float, "cluster variance Δ (gm)"),
@@ -505,23 +483,26 @@ def add_train_arguments(parser):
     """Add the ``train`` options to an argparse (sub)parser.  Numeric options take a value, a
     list ``1,2,4`` or a range ``a:b:n``; a sweep is the Cartesian product (see ``run_train``).
     Unset options take the per-data defaults of ``config``."""
-    parser.add_argument("--data", default="gm", choices=DATASETS, help="data set")
-    parser.add_argument("--model", default=None, choices=MODELS,
-                        help="linear (gm, perceptron), mlp = one hidden layer, tree = tree committee")
-    parser.add_argument("--algorithm", type=_word_list(ALGORITHMS), default=["sgd", "esgd", "rsgd"],
+    from .mnist1d_cli import add_mnist1d_arguments
+
+    parser.add_argument("--data", default="gm", choices=DATASETS + ("mnist1d",), help="data set")
+    parser.add_argument("--model", default=None, choices=MODELS + ("cnn",),
+                        help="linear (gm, perceptron), mlp = one hidden layer (mnist1d: two), tree = tree "
+                             "committee, cnn = 1-D convolutional network (mnist1d)")
+    parser.add_argument("--algorithm", type=word_list(ALGORITHMS), default=["sgd", "esgd", "rsgd"],
                         help="sgd, esgd, rsgd, rsgd_xy (list allowed)")
     for opt, (_, kind, help_) in _CLI_NUMBERS.items():
-        parser.add_argument(opt, type=_number_list(kind), default=None, help=help_)
+        parser.add_argument(opt, type=value_list(kind), default=None, help=help_)
     parser.add_argument("--loss", default=None, choices=("logistic", "square"), help="loss of the linear model")
     parser.add_argument("--activation", default=None, choices=("relu", "tanh"), help="hidden activation")
     parser.add_argument("--bias", default=None, action=argparse.BooleanOptionalAction, help="learn a bias")
     parser.add_argument("--center", default=None, choices=("mean", "trained"), help="rsgd centre")
     parser.add_argument("--replica-init", default=None, choices=("same", "independent"),
                         help="replicas start from the same point or independently (rsgd)")
-    parser.add_argument("--sigmas", type=_number_list(float), default=None,
+    parser.add_argument("--sigmas", type=value_list(float), default=None,
                         help=f"noise levels σ of the local energy (default {','.join(map(str, DEFAULT_SIGMAS))})")
     parser.add_argument("--summary", action="store_true", help="mean ± s.e. over seeds instead of one row per run")
-    return parser
+    return add_mnist1d_arguments(parser)
 
 
 def run_train(args):
@@ -530,6 +511,12 @@ def run_train(args):
     ``args`` is an argparse namespace from ``add_train_arguments`` (lists, or plain scalars).
     Invalid values raise ``ValueError`` naming the parameter and the allowed range.
     """
+    from .mnist1d_cli import check_other_data, run_mnist1d
+
+    if getattr(args, "data", None) == "mnist1d":  # torch models: replica.entropic.mnist1d_cli
+        return run_mnist1d(args)
+    check_other_data(args)
+
     def as_list(v):
         return list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
 

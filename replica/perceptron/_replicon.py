@@ -63,6 +63,25 @@ def gardner_spherical_terms(alpha, kappa, q, x_ref, w_ref):
     return ge, gh2, alpha * c2
 
 
+def gardner_kernel_replicon(alpha, kappa, binary, q, qhat, k, dk, d2k, x_ref, w_ref):
+    """``λ_AT`` of the committee's RS Gardner saddle (docs/committee.md §3): the energetic Hessian of
+    ``G_E(k(Q_ab))`` in the replicon sector is ``k′² × (the perceptron's, at k) + k″ × ∂G_E/∂K_ab``, so
+    ``γ_E = α [k′(q)² E[GH'(x)²]/(1-k)² + k″(q) E[GH(x)²]/(1-k)]`` with x at k = k(q); ``γ_S`` is the
+    perceptron's at q (spherical ``(1-q)²``, binary ``E_z sech⁴(√q̂ z)``).  NaN outside 0 ≤ q < 1, k < 1."""
+    if not (0.0 <= q < 1.0 and 0.0 <= k < 1.0) or not (alpha >= 0.0):
+        return math.nan
+    if alpha == 0.0:
+        return 0.0
+    _, gh2, curvature = gardner_spherical_terms(alpha, kappa, k, x_ref, w_ref)  # curvature = α E[GH'²]
+    ck = 1.0 - k
+    gamma_e = dk * dk * curvature / (ck * ck) + alpha * d2k * gh2 / ck
+    if not binary:
+        return (1.0 - q) * (1.0 - q) * gamma_e
+    s = math.sqrt(qhat)
+    znodes, zweights = feature_rule(0.0, 1.0 / s if s > 0 else 1.0, x_ref, w_ref)
+    return binary_gamma_s(qhat, znodes, zweights) * gamma_e
+
+
 def fp_replicon(alpha, binary, Q, curvature2, gamma_s_binary=math.nan):
     """Constrained-copy replicon of a Franz–Parisi saddle (eq. 22–23).
 

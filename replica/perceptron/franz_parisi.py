@@ -23,6 +23,11 @@ Binary, κ̃ = κ: the RS saddle exists only above a d_c(α) (≈ 1.9e-3 at α =
 copies freeze (1 - Q → 0, φ → -∞); below it :func:`franz_parisi` reports non-convergence ("freeze").
 All of that lies where φ < 0, i.e. where there are no solutions w.h.p. and the RS value is formal.
 
+``kernel`` (a :class:`replica.committee.Kernel`): the wide tree committee machine — the energetic term is
+evaluated at the output overlaps k(q0), k(S), k(Q), k(s0), its derivatives get the chain-rule factors k′
+(:mod:`.fp_kernel`), the reference is the committee Gardner saddle with the same kernel, the entropic terms
+and d = (1-S)/2 stay on the weights (docs/committee.md, "Franz–Parisi").
+
 ``replicon``: the constrained copies' sector (docs/stability.md eq. 22–23), from an accumulation in
 ``fp_energetic`` (and, binary, in the result-time entropic call); = the Gardner replicon at S = q0, κ̃ = κ.
 The references' own stability is Gardner's at (α, κ̃).
@@ -41,6 +46,7 @@ from ._quad import BASE, KINK_OFFSETS, Z_MAX, add_feature, fill_rule, merged_rul
 from ._replicon import fp_replicon
 from ._solve import robust_fixed_point
 from .fp_energetic import fp_energetic
+from .fp_kernel import kernel_energetic, output_feasible
 from .gardner import WEIGHTS, gardner, kappa_max, spherical_capacity
 from ..saddle_point.contract import BOUND_VIOLATED, FROZEN, LEFT_DOMAIN, NON_FINITE, OK, RSFlags, verdict
 
@@ -199,14 +205,25 @@ def _validate(alpha, d, weights, kappa_ref, kappa):
             raise ValueError(f"{name} must be a finite number; got {v}")
 
 
-def _reference(alpha, weights, kappa_ref):
+def _gardner(alpha, kappa, weights, kernel=None, **options):
+    """The Gardner saddle at (α, κ); with a kernel, the committee machine's (``gardner(..., kernel=K)``)."""
+    if kernel is None:
+        return gardner(alpha, kappa, weights, **options)
+    return gardner(alpha, kappa, weights, kernel=kernel, **options)
+
+
+def _reference(alpha, weights, kappa_ref, kernel=None):
     if weights == "spherical":
-        ac = spherical_capacity(kappa_ref)
+        # committee: α_c = k′(1)/B(κ̃) (infinite for sign)
+        ac = spherical_capacity(kappa_ref) * (1.0 if kernel is None else kernel.dk1)
         if not alpha < ac:
             raise ValueError(f"alpha must be < the spherical capacity {ac:.6g} at kappa_ref={kappa_ref} "
                              f"(spherical max-margin references are unique: use franz_parisi_minimizer); got {alpha}")
-    ref = gardner(alpha, kappa_ref, weights, strict=weights == "spherical")
+    ref = _gardner(alpha, kappa_ref, weights, kernel, strict=weights == "spherical")
     if weights == "binary" and not ref.entropy >= -1e-9:  # negative, or frozen (-inf)
+        if kernel is not None:
+            raise ValueError(f"alpha must be below the binary capacity at kappa_ref={kappa_ref} (reference "
+                             f"entropy {ref.entropy:.6g} < 0: no references); got {alpha}")
         raise ValueError(f"kappa_ref must be <= kappa_max(alpha)={kappa_max(alpha, 'binary'):.6g} "
                          f"(no binary references beyond it); got {kappa_ref}")
     return ref
@@ -219,7 +236,8 @@ T_FROZEN = 20.0  # binary: t = -log(1 - Q) beyond this (1 - Q < 2e-9) means the 
 
 
 def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=None, tol=1e-10,
-                 maxiter=500, damping=0.0, method="anderson", strict=True, reference=None, energetic=None):
+                 maxiter=500, damping=0.0, method="anderson", strict=True, reference=None, energetic=None,
+                 kernel=None):
     """Franz–Parisi local entropy at distance d; returns :class:`FPResult`.
 
     ``energetic`` replaces :func:`.fp_energetic.fp_energetic` (the reference constraint θ(h̃ - κ̃)) by another
@@ -230,22 +248,31 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
     ``kappa_ref = "max"`` (or κ̃ ≥ κ_max up to 1e-9) selects the max-margin references (binary).
     ``start`` warm-starts (Q, s0, ŝ1) from a neighbouring FPResult.
 
+    ``kernel`` (a :class:`replica.committee.Kernel`; None = the perceptron): the committee machine, the
+    energetic term at the output overlaps k(·) with chain-rule factors k′ in the stationarity equations
+    (:func:`.fp_kernel.kernel_energetic`), the reference from the committee Gardner saddle.
+
     Binary: the fixed point is iterated in ``(t, s0)`` with ``t = -log(1 - Q)``, so that the residual is
     relative in 1 - Q and Q → 1 cannot pass for convergence; inside the map ŝ1 solves ``∂_{ŝ1}G_S = S``
     (Halley from the previous ŝ1) and the new 1 - Q is ``∂²G_S/∂ŝ1²`` (no cancellation).  Where the
     replica-symmetric saddle has no Q < 1 (the constrained copies freeze: t → ∞, e.g. α = 0.7,
     κ̃ = κ = 0 below d ≈ 0.0019) the solver reports non-convergence with that reason.
     """
+    if kernel is not None and (energetic is not None or isinstance(kappa_ref, str)):
+        raise ValueError("kernel applies to typical references with a numeric kappa_ref only")
     if isinstance(kappa_ref, str):
         if kappa_ref != "max":
             raise ValueError(f"kappa_ref must be a number or 'max'; got {kappa_ref!r}")
         kappa_ref = kappa_max(alpha, weights) - 1e-10 if alpha > 0 else 0.0
     _validate(alpha, d, weights, kappa_ref, kappa)
-    ref = reference if reference is not None else _reference(alpha, weights, kappa_ref)
+    ref = reference if reference is not None else _reference(alpha, weights, kappa_ref, kernel)
     q0, qhat0 = ref.q, ref.qhat
     S = 1.0 - 2.0 * d
     x_ref, w_ref = gauss_legendre(NODES)
-    feasible = lambda Q, s0: Q < 1.0 and s0 * s0 < Q * q0 and (S - s0) ** 2 < (1 - q0) * (Q - s0 * s0 / q0)
+    feasible = lambda Q, s0: Q < 1.0 and s0 * s0 < Q * q0 and (S - s0) ** 2 < (1 - q0) * (Q - s0 * s0 / q0) and \
+        (kernel is None or output_feasible(kernel, q0, S, Q, s0))
+    if kernel is not None:
+        energetic = kernel_energetic(kernel, fp_energetic)
     binary = weights == "binary"
     # cold start: unconstrained copies at overlap S sit at (Q, s0) = (S², q0S) on the boundary a = 0: step inside
     Q0, s00, shat10 = S * S + COLD_Q[weights] * (1.0 - S * S), q0 * S, math.atanh(S)
@@ -331,8 +358,9 @@ def franz_parisi(alpha, d, weights="binary", kappa_ref=0.0, kappa=0.0, *, start=
         field_var = result.Qhat - result.shat0 ** 2 / result.qhat0 if binary else 0.0
         field_ok = field_var >= -(1e-9 * (abs(result.Qhat) + result.shat0 ** 2 / result.qhat0) + 1e-8)
         status = contract_status(result.phi, result.Q, S, weights,
-                                 _entropy_bound(alpha, weights, kappa, kappa_ref if energetic is None else math.nan,
-                                                ref), field_ok)
+                                 _entropy_bound(alpha, weights, kappa,
+                                                kappa_ref if energetic is None or kernel is not None else math.nan,
+                                                ref, kernel), field_ok)
         if status != OK:
             result = make(fp.x, status, fp.iterations, fp.residual)
             if strict:
@@ -362,12 +390,12 @@ def contract_status(phi, Q, S, weights, gardner_entropy, field_ok=True, slack=1e
     return verdict(0.0, 1.0, checks)[1]
 
 
-def _entropy_bound(alpha, weights, kappa, kappa_ref, ref):
+def _entropy_bound(alpha, weights, kappa, kappa_ref, ref, kernel=None):
     """Gardner entropy at the counted margin κ (+∞ where it is not defined)."""
     if kappa == kappa_ref:
         return ref.entropy
     try:
-        g = gardner(alpha, kappa, weights)
+        g = _gardner(alpha, kappa, weights, kernel)
     except (ValueError, ConvergenceError):
         return math.inf
     return g.entropy if g.converged else math.inf
@@ -398,21 +426,25 @@ def _result(alpha, d, weights, kappa_ref, kappa, S, q0, qhat0, Q, s0, shat1, e, 
 
 
 def franz_parisi_curve(alpha, ds, weights="binary", kappa_ref=0.0, kappa=0.0, *, direction="backward",
-                       progress=None, **options):
+                       progress=None, kernel=None, **options):
     """:func:`franz_parisi` over the list ``ds`` with warm starts (default: from large d down to small d).
 
     Each point starts from the linear extrapolation (in log d) of the previous two converged points (from
     the previous point alone at the start of a sweep).  Binary: once the saddle froze (Q → 1, no RS saddle;
     see :func:`franz_parisi`) at some d while d decreases, the smaller d of that sweep are reported frozen
     (``converged=False``, Q = 1, φ = NaN) without solving.  Returns a :class:`replica.saddle_point.Sweep`;
-    non-converged points are kept, flagged.
+    non-converged points are kept, flagged.  ``kernel``: as in :func:`franz_parisi` (the committee machine).
     """
     ds = [float(v) for v in ds]
+    if kernel is not None and isinstance(kappa_ref, str):
+        raise ValueError("kernel applies to typical references with a numeric kappa_ref only")
     if isinstance(kappa_ref, str):
         kappa_ref = kappa_max(alpha, weights) - 1e-10
     for v in ds:
         _validate(alpha, v, weights, kappa_ref, kappa)
-    ref = options.pop("reference", None) or _reference(alpha, weights, kappa_ref)
+    ref = options.pop("reference", None) or _reference(alpha, weights, kappa_ref, kernel)
+    if kernel is not None:
+        options["kernel"] = kernel
     options.setdefault("strict", False)
     if direction not in ("forward", "backward", "both"):
         raise ValueError(f"direction must be one of forward, backward, both; got {direction!r}")

@@ -15,6 +15,13 @@ where it vanishes (Krauth–Mézard, α_c(0) ≈ 0.833), the spherical one where
 
 ``replicon`` (RS stability, docs/stability.md eq. 18–19): spherical ``α E_z[GH'(x)²]``, binary
 ``E_z sech⁴(√q̂ z) · α E_z[GH'(x)²]/(1-q)²``; for κ < 0 it reaches 1 at α_AT(κ) < α_c(κ).
+
+With ``kernel=`` (a :class:`replica.committee.Kernel`; the wide tree committee machine, docs/committee.md)
+the energetic term sees the output overlap ``k = k(q)``: ``φ = entropic(q) + α G_E(k(q))``,
+``x = (κ - √k z)/√(1-k)``, and the stationarity conditions pick up the chain-rule factor ``k′(q)``:
+spherical ``q/(1-q)² = α k′(q) E[GH(x)²]/(1-k)``, binary ``q̂ = α k′(q) E[GH(x)²]/(1-k)``; spherical
+capacity ``k′(1)/B(κ)`` (``B = 1/α_c^perceptron``; infinite when ``k′(1) = ∞``, sign); replicon
+``γ_S · α [k′² E[GH'(x)²]/(1-k)² + k″ E[GH(x)²]/(1-k)]``.
 """
 
 import math
@@ -30,7 +37,7 @@ from ..saddle_point.fixed_point import ConvergenceError, solve_fixed_point
 from ..saddle_point.quadrature import gauss_legendre
 from ..saddle_point.special import GH, G, Phi, log_2cosh, log_H
 from ._quad import feature_rule
-from ._replicon import gardner_replicon, gardner_spherical_terms
+from ._replicon import gardner_kernel_replicon, gardner_replicon, gardner_spherical_terms
 from ..saddle_point.contract import RSFlags
 
 NODES = 12
@@ -103,25 +110,44 @@ def spherical_capacity(kappa):
     return 1.0 / ((1.0 + kappa * kappa) * Phi(kappa) + kappa * G(kappa))
 
 
-def gardner(alpha, kappa=0.0, weights="spherical", *, start=None, tol=1e-12, maxiter=2000, strict=True):
+def gardner(alpha, kappa=0.0, weights="spherical", *, start=None, tol=1e-12, maxiter=2000, strict=True,
+            kernel=None):
     """Solve the RS Gardner equations; returns a :class:`GardnerResult`.
 
     Spherical needs ``alpha < capacity(kappa)`` (the volume vanishes at capacity); binary is
     solved for any α ≥ 0 below the spherical capacity (beyond its own capacity ``entropy < 0``:
     the RS solution then describes no solutions).
+
+    ``kernel``: None (the perceptron) or a :class:`replica.committee.Kernel`: the energetic term sees
+    the output overlap ``k(q)`` (module docstring; :func:`replica.committee.gardner` wraps this).
     """
     _validate(alpha, kappa, weights)
     x_ref, w_ref = gauss_legendre(NODES)
     if weights == "spherical":
-        ac = spherical_capacity(kappa)
+        ac = spherical_capacity(kappa) if kernel is None else kernel.dk1 * spherical_capacity(kappa)
         if not alpha < ac:
             raise ValueError(f"alpha must be < the spherical capacity {ac:.6g} at kappa={kappa}; got {alpha}")
     if alpha == 0.0:
         return GardnerResult(alpha, kappa, weights, 0.0, 0.0, 0.0, LOG2 if weights == "binary" else 0.0,
                              0.5, True, 0, 0.0, replicon=0.0)
     if weights == "spherical":
+        if kernel is not None:
+            return _spherical_kernel(alpha, kappa, kernel, x_ref, w_ref, tol)
         return _spherical(alpha, kappa, x_ref, w_ref, tol)
-    return _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict)
+    return _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict, kernel)
+
+
+def _root_in_t(f, describe):
+    """Root of the spherical stationarity ``f(t)``, increasing in ``t = -log(1-q)``: 0 if ``f(0⁺) ≥ 0`` (q = 0),
+    else bracketed by doubling; a bracket beyond t = 60 (1 - q < 1e-26) is the capacity (``diverged``)."""
+    lo, hi = 1e-14, 1.0
+    if f(lo) >= 0:  # q = 0 (only for κ → -∞-like regimes)
+        return 0.0
+    while f(hi) < 0:
+        lo, hi = hi, 2.0 * hi
+        if hi > 60:
+            raise ConvergenceError(f"{describe}: q → 1 (at capacity)", status=DIVERGED)
+    return brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
 
 
 def _spherical(alpha, kappa, x_ref, w_ref, tol):
@@ -130,17 +156,7 @@ def _spherical(alpha, kappa, x_ref, w_ref, tol):
         q = -math.expm1(-t)
         return q / (1.0 - q) - alpha * energetic(q, kappa, x_ref, w_ref)[1]
 
-    lo, hi = 1e-14, 1.0
-    if f(lo) >= 0:  # q = 0 (only for κ → -∞-like regimes)
-        t = 0.0
-    else:
-        while f(hi) < 0:
-            lo, hi = hi, 2.0 * hi
-            if hi > 60:
-                raise ConvergenceError(f"gardner(alpha={alpha}, kappa={kappa}): q → 1 (at capacity)",
-                                       status=DIVERGED)
-        t = brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
-    q = -math.expm1(-t)
+    q = -math.expm1(-_root_in_t(f, f"gardner(alpha={alpha}, kappa={kappa})"))
     # one pass at the root: G_E (φ), E GH² (the residual) and the replicon (docs/stability.md eq. 18)
     ge, gh2, replicon = gardner_spherical_terms(alpha, kappa, q, x_ref, w_ref)
     phi = 0.5 * math.log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * ge
@@ -149,6 +165,43 @@ def _spherical(alpha, kappa, x_ref, w_ref, tol):
     converged, status = verdict(res, tol, [(not math.isfinite(phi), NON_FINITE), (phi > 1e-12, BOUND_VIOLATED)])
     return GardnerResult(alpha, kappa, "spherical", q, q / (1.0 - q) ** 2, phi, phi, (1.0 - q) / 2.0,
                          converged, 0, res, status=status, replicon=replicon)
+
+
+def _output(kernel, q):
+    """``(k, 1 - k, k′, k″)`` of the output overlap at weight overlap q ≥ 0 (docs/committee.md); k is kept in
+    [0, 1] (where Mehler's expansion puts it for q ≥ 0) against the round-off of a tabulated kernel near q = 0."""
+    k = min(max(float(kernel.k(q)), 0.0), 1.0)
+    return k, 1.0 - k, float(kernel.dk(q)), float(kernel.d2k(q))
+
+
+def _spherical_kernel(alpha, kappa, K, x_ref, w_ref, tol):
+    """Spherical saddle with a kernel: root in ``t = -log(1-q)`` of
+    ``f(t) = q/(1-q) - α k′(q) E[GH(x)²] (1-q)/(1-k)`` (the stationarity condition times 1 - q), x at k(q).
+    ``f(0⁺) < 0``; ``f → +∞`` as q → 1 below the capacity k′(1)/B(κ) (docs/committee.md §2)."""
+    def f(t):
+        q = -math.expm1(-t)
+        k, ck, dk, _ = _output(K, q)
+        if not ck > 0.0:
+            return math.inf
+        return q / (1.0 - q) - alpha * dk * energetic(k, kappa, x_ref, w_ref)[1] * (1.0 - q) / ck
+
+    q = -math.expm1(-_root_in_t(f, f"gardner(alpha={alpha}, kappa={kappa}, kernel={K.name})"))
+    k, ck, dk, d2k = _output(K, q)
+    ge, gh2, _ = gardner_spherical_terms(alpha, kappa, k, x_ref, w_ref)
+    phi = 0.5 * math.log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * ge
+    res = abs(q / (1.0 - q) - alpha * dk * gh2 * (1.0 - q) / ck) / (1.0 + q / (1.0 - q))
+    replicon = gardner_kernel_replicon(alpha, kappa, False, q, math.nan, k, dk, d2k, x_ref, w_ref)
+    converged, status = verdict(res, tol, [(not math.isfinite(phi), NON_FINITE), (phi > 1e-12, BOUND_VIOLATED)])
+    return GardnerResult(alpha, kappa, "spherical", q, q / (1.0 - q) ** 2, phi, phi, (1.0 - q) / 2.0,
+                         converged, 0, res, status=status, replicon=replicon)
+
+
+def _kernel_qhat(alpha, kappa, K, q, x_ref, w_ref):
+    """Binary conjugate with a kernel, ``q̂ = α k′(q) E[GH(x)²]/(1-k)`` (inf once k rounds to 1)."""
+    k, ck, dk, _ = _output(K, q)
+    if not ck > 0.0:
+        return math.inf
+    return alpha * dk * energetic(k, kappa, x_ref, w_ref)[1] / ck
 
 
 @kernel
@@ -169,7 +222,7 @@ def _binary_map(alpha, kappa, q, x_ref, w_ref):
     return qhat, entropic_binary(qhat, x_ref, w_ref)[1]
 
 
-def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict):
+def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict, K=None):
     """Iterate in ``t = -log(1 - q)``: the residual is then relative in 1 - q, so a saddle pinned at
     q → 1 (frozen, beyond the freezing point) can never pass for converged (status ``frozen``)."""
     q0 = start.q if start is not None and start.weights == "binary" else min(0.9, 0.5 * alpha)
@@ -178,24 +231,29 @@ def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict):
         if not 0.0 < x[0] < 700.0:
             return np.array([np.nan])
         q = -math.expm1(-x[0])
+        if K is not None:  # committee: q̂ at the output overlap; a q̂ beyond double range is frozen
+            u = _one_minus_q(min(_kernel_qhat(alpha, kappa, K, q, x_ref, w_ref), 1e300), x_ref, w_ref)
+            return np.array([-math.log(u) if u > 0.0 else 2.0 * FROZEN_T])
         _, gh2 = energetic(q, kappa, x_ref, w_ref)
         return np.array([-math.log(_one_minus_q(alpha * gh2 * math.exp(x[0]), x_ref, w_ref))])
 
     def domain(x):
         return FROZEN if x[0] > FROZEN_T else None
 
-    describe = f"gardner(alpha={alpha}, kappa={kappa}, weights=binary)"
+    describe = f"gardner(alpha={alpha}, kappa={kappa}, weights=binary{'' if K is None else ', kernel=' + K.name})"
     fp = solve_fixed_point(F, [-math.log1p(-min(max(q0, 1e-3), 1.0 - 1e-9))], tol=tol, maxiter=maxiter,
                            strict=False, describe=describe, floor=TINY, domain=domain)
     result = _binary_result(alpha, kappa, -math.expm1(-float(fp.x[0])), fp.status, fp.iterations, fp.residual,
-                            x_ref, w_ref)
+                            x_ref, w_ref, K)
     if strict and not result.converged:
         raise ConvergenceError(f"{describe}: {result.status} after {fp.iterations} iterations "
                                f"(residual {fp.residual:.3g})", result, fp.residual, fp.iterations, result.status)
     return result
 
 
-def _binary_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref):
+def _binary_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K=None):
+    if K is not None:
+        return _binary_kernel_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K)
     qhat, _ = _binary_map(alpha, kappa, q, x_ref, w_ref)
     ge, _ = energetic(q, kappa, x_ref, w_ref)
     lc, _ = entropic_binary(qhat, x_ref, w_ref)
@@ -212,15 +270,52 @@ def _binary_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref):
                          replicon=math.nan if frozen else gardner_replicon(alpha, kappa, True, q, qhat, x_ref, w_ref))
 
 
-def capacity(kappa=0.0, weights="spherical"):
-    """Storage capacity: spherical closed form; binary zero-entropy condition ``entropy(α_c) = 0``."""
+def _binary_kernel_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K):
+    """:func:`_binary_result` with a kernel: ``entropy = -½q̂(1-q) + ∫Dz log 2cosh(√q̂ z) + α G_E(k(q))``."""
+    frozen = status == FROZEN or not q < 1.0
+    k, ck, dk, d2k = _output(K, min(q, 1.0))
+    qhat = _kernel_qhat(alpha, kappa, K, q, x_ref, w_ref) if not frozen else math.inf
+    entropy = -math.inf
+    if not frozen:
+        ge, _ = energetic(k, kappa, x_ref, w_ref)
+        lc, _ = entropic_binary(qhat, x_ref, w_ref)
+        entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
+    if status == OK:
+        status = verdict(residual, np.inf, [(not math.isfinite(entropy), NON_FINITE),
+                                            (entropy > LOG2 + 1e-12, BOUND_VIOLATED)])[1]
+    return GardnerResult(alpha, kappa, "binary", q, qhat, entropy - LOG2, entropy, (1.0 - q) / 2.0,
+                         status == OK, int(iterations), float(residual), status=status,
+                         entropy_negative=bool(entropy < 0 or frozen), frozen=frozen,
+                         replicon=math.nan if frozen else
+                         gardner_kernel_replicon(alpha, kappa, True, q, qhat, k, dk, d2k, x_ref, w_ref))
+
+
+def capacity(kappa=0.0, weights="spherical", *, kernel=None):
+    """Storage capacity: spherical closed form; binary zero-entropy condition ``entropy(α_c) = 0``.
+
+    With ``kernel`` (committee, docs/committee.md): spherical ``k′(1)/B(κ)`` (inf for sign); binary the
+    zero of the kernel entropy, searched below ``min(k′(1)/B(κ), log 2/(-log H(κ)))`` (the second: the
+    annealed bound on ±1 weights, α_c ≤ 1 at κ = 0).
+    """
     _validate(0.0, kappa, weights)
+    if kernel is not None:
+        return _capacity_kernel(kappa, weights, kernel)
     ac = spherical_capacity(kappa)
     if weights == "spherical":
         return ac
     f = lambda a: gardner(a, kappa, "binary", strict=False).entropy  # frozen: -inf, beyond capacity
     # entropy > 0 at 0.05 α_c^sph; step the upper end toward the spherical capacity until it is < 0
     return find_threshold(f, 0.05 * ac, 0.5 * ac, expand="up", limit=ac, xtol=1e-12)
+
+
+def _capacity_kernel(kappa, weights, K):
+    ac = K.dk1 * spherical_capacity(kappa)
+    if weights == "spherical":
+        return ac
+    # the entropy of ±1 weights is ≤ its annealed value (1 - α log H(κ)/(-log 2)) log 2: zero before
+    bound = min(ac, LOG2 / -float(log_H(kappa)))
+    f = lambda a: gardner(a, kappa, "binary", strict=False, kernel=K).entropy
+    return find_threshold(f, 0.05 * bound, 0.5 * bound, expand="up", limit=bound, xtol=1e-12)
 
 
 def kappa_max(alpha, weights="spherical"):

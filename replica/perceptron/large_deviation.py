@@ -21,6 +21,9 @@ branch from S* ends where σ̂ reaches 0; a window of d without a σ̂ ≥ 0 sol
 Finite y (``y=<float>``: Φ(y), S_I = ∂Φ/∂y, Σ_ext = Φ - yS_I) and ``y="star"`` (S_I at the y* where Σ_ext = 0,
 the consistent RS estimate where Σ_ext(∞) < 0) are solved by :mod:`.ld_finite`, continued in log y from the
 y = ∞ state (``branch="finite-y"`` / ``"y-star"``).
+``kernel=`` (y = ∞ only; :mod:`replica.committee`): the wide tree committee machine, whose energetic term is
+evaluated at the output overlaps ``k(q1)``, ``k′(q1)δq`` with chain-rule conjugates (:func:`.ld_kernels.ld_map_out`),
+from the committee's binary Gardner point (docs/committee.md, "Dense regions").
 """
 
 import math
@@ -94,16 +97,42 @@ def _validate(alpha, d, kappa, weights, y):
         raise ValueError(f"y must be > 0 (math.inf for the densest regions, 'star' for y*); got {y}")
 
 
-class _Problem:
-    """Everything fixed at (α, κ): the Gardner point, the quadrature rule, the branch engine."""
+def binary_capacity(kappa, kernel=None):
+    """Binary capacity (zero entropy) of the perceptron, or of the committee machine with ``kernel``."""
+    return capacity(kappa, "binary") if kernel is None else capacity(kappa, "binary", kernel=kernel)
 
-    def __init__(self, alpha, kappa):
-        self.alpha, self.kappa = alpha, kappa
+
+def _check_kernel(kernel, y, teacher):
+    """A kernel (committee machine) is implemented for y = ∞ without a teacher only."""
+    if kernel is None:
+        return
+    if teacher:
+        raise ValueError("teacher must be False with a kernel (the committee teacher-student dense regions are "
+                         "out of scope); got teacher=True")
+    if y != math.inf:
+        raise ValueError(f"y must be math.inf with a kernel (finite y and y* are out of scope for the committee "
+                         f"machine); got {y!r}")
+
+
+class _Problem:
+    """Everything fixed at (α, κ): the Gardner point, the quadrature rule, the branch engine.
+
+    ``kernel`` (None: the perceptron): the output kernel of the committee machine; the Gardner point and the
+    branch then see the output overlaps (docs/committee.md, "Dense regions")."""
+
+    kernel = None   # subclasses that do not set it (ld_teacher) are the perceptron
+
+    def __init__(self, alpha, kappa, kernel=None):
+        self.alpha, self.kappa, self.kernel = alpha, kappa, kernel
         self.x_ref, self.w_ref = gauss_legendre(NODES)
-        self.gardner = gardner(alpha, kappa, "binary")
+        if kernel is None:
+            self.gardner = gardner(alpha, kappa, "binary")
+        else:
+            self.gardner = gardner(alpha, kappa, "binary", kernel=kernel)
         self.S_star = abs_tanh_mean(self.gardner.qhat, self.x_ref, self.w_ref)
         self.d_star = 0.5 * (1.0 - self.S_star)
-        self.branch = Branch(alpha, kappa, self.x_ref, self.w_ref, -math.log1p(-self.gardner.q), self.S_star)
+        self.branch = Branch(alpha, kappa, self.x_ref, self.w_ref, -math.log1p(-self.gardner.q), self.S_star,
+                             kernel=kernel)
 
     def plateau(self, d):
         g = self.gardner
@@ -150,7 +179,13 @@ class _Problem:
         if not trivial and np.isfinite(qhat0) and chat >= 0:
             gs = ld_entropic(qhat0, chat, sigma, self.x_ref, self.w_ref, True)[0]
             phi = -sigma * S - 0.5 * qhat0 * (1.0 - q1 + dq) - 0.5 * chat * q1 + gs + alpha * ge
-            mass = violation_mass(q1, dq, self.kappa, S, qhat0, self.x_ref, self.w_ref)
+            if self.kernel is None:
+                mass = violation_mass(q1, dq, self.kappa, S, qhat0, self.x_ref, self.w_ref)
+            else:   # eq. (19) at output overlaps: S → k(S), q1 → k(q1), δq → k′(q1)δq, τ → k′(S)τ
+                k = self.kernel
+                k1 = float(k.dk(q1))
+                mass = violation_mass(float(k.k(q1)), k1 * dq, self.kappa, float(k.k(S)),
+                                      qhat0 / float(k.dk(S)) ** 2, self.x_ref, self.w_ref)
         bound = min(binary_entropy(d), self.gardner.entropy)
         converged, status = verdict(point.residual, tol, (
             (trivial, DIVERGED),
@@ -173,7 +208,7 @@ def _finish(result, strict, describe):
 
 
 def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start=None, tol=1e-10, strict=True,
-                     teacher=False):
+                     teacher=False, kernel=None):
     """Local entropy S_I(d) of the densest regions (y = ∞), at finite y, or at y* (``y="star"``); returns
     :class:`LDResult`.
 
@@ -195,12 +230,18 @@ def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start
     ``teacher=True`` (κ = 0, y = ∞): labels from a binary teacher (issue 10 part 7, :mod:`.ld_teacher`); adds the
     clipped centre's teacher overlap ``R``, its error ``gen_error`` = arccos(R)/π, the teacher field ``Rhat`` and the
     copies' teacher overlap ``m`` (docs/large_deviation_teacher.md).
+
+    ``kernel`` (a :class:`replica.committee.Kernel`; y = ∞ and ``teacher=False`` only, else ValueError): the wide
+    tree committee machine, whose energetic term sees the output overlaps ``k(q1)`` and ``k′(q1)δq``, starting
+    from the committee's binary Gardner point (docs/committee.md, "Dense regions"; :mod:`replica.committee`
+    wraps it).
     """
+    _check_kernel(kernel, y, teacher)
     if teacher:
         from .ld_teacher import ld_teacher_local_entropy
         return ld_teacher_local_entropy(alpha, d, kappa, weights, y, start=start, tol=tol, strict=strict)
     _validate(alpha, d, kappa, weights, y)
-    problem = _Problem(alpha, kappa)
+    problem = _Problem(alpha, kappa, kernel)
     describe = f"ld_local_entropy(alpha={alpha}, d={d}, kappa={kappa})"
     if y != math.inf:
         same = start is not None and start.converged and start.y == y and start.alpha == alpha \
@@ -218,21 +259,22 @@ def ld_local_entropy(alpha, d, kappa=0.0, weights="binary", y=math.inf, *, start
 
 
 def ld_local_entropy_curve(alpha, ds, kappa=0.0, weights="binary", y=math.inf, *, tol=1e-10, strict=False,
-                           progress=None, teacher=False):
+                           progress=None, teacher=False, kernel=None):
     """:func:`ld_local_entropy` over the distances ``ds`` by one continuation from the Gardner point.
 
     The branch is followed from S* + 1e-3 (δq ∝ S - S*, q1 = q_G) towards small d, landing exactly on each
     requested overlap; points with d ≥ d* are the plateau.  Returns a tuple of :class:`LDResult` in the order
-    of ``ds``; with ``strict=False`` (default) failed points are kept, flagged.  ``teacher=True``: as in
-    :func:`ld_local_entropy`.
+    of ``ds``; with ``strict=False`` (default) failed points are kept, flagged.  ``teacher=True``, ``kernel``:
+    as in :func:`ld_local_entropy`.
     """
+    _check_kernel(kernel, y, teacher)
     if teacher:
         from .ld_teacher import ld_teacher_local_entropy_curve
         return ld_teacher_local_entropy_curve(alpha, ds, kappa, weights, y, tol=tol, strict=strict, progress=progress)
     ds = [float(v) for v in ds]
     for v in ds:
         _validate(alpha, v, kappa, weights, y)
-    problem = _Problem(alpha, kappa)
+    problem = _Problem(alpha, kappa, kernel)
     out = _solve_targets(problem, ds, tol, progress if y == math.inf else None)
     if y != math.inf:
         out = [_finite(problem, d, y, tol, None, r) for d, r in zip(ds, out)]
@@ -337,16 +379,17 @@ def _detached(problem, ds, tol, land):
     order is not required; ``land(k, point)`` is called for each d landed on."""
     S_list = [1.0 - 2.0 * d for d in ds]
     top = int(np.argmax(S_list))
-    a0 = ALPHA0 * capacity(problem.kappa, "binary")
+    a0 = ALPHA0 * binary_capacity(problem.kappa, problem.kernel)
     if not a0 < problem.alpha:
         return
-    base = _Problem(a0, problem.kappa)
+    base = _Problem(a0, problem.kappa, problem.kernel)
     found = {}
     base.branch.trace(S_list[top], tol, targets=[S_list[top]], on_target=lambda k, p: found.update(p=p))
     if "p" not in found:
         return
     n = max(2, int(math.ceil((problem.alpha - a0) / ALPHA_STEP)) + 1)
-    make = lambda a: Branch(a, problem.kappa, problem.x_ref, problem.w_ref, math.nan, math.nan)
+    make = lambda a: Branch(a, problem.kappa, problem.x_ref, problem.w_ref, math.nan, math.nan,
+                            kernel=problem.kernel)
     p = alpha_continuation(make, list(np.linspace(a0, problem.alpha, n)), S_list[top], found["p"].y, tol)
     if p is None:
         return
@@ -363,7 +406,7 @@ def _detached(problem, ds, tol, land):
 
 
 # ----------------------------------------------------------------------------- breakup threshold
-def branch_margin(alpha, kappa=0.0, d_min=0.005, tol=1e-10):
+def branch_margin(alpha, kappa=0.0, d_min=0.005, tol=1e-10, kernel=None):
     """A continuous measure of how far the branch is from breaking up: > 0 iff σ̂ > 0 on the whole branch from
     S* to S = 1 - 2·d_min.  Returns ``(margin, S)``.
 
@@ -371,9 +414,9 @@ def branch_margin(alpha, kappa=0.0, d_min=0.005, tol=1e-10):
     an interior minimum refined by a bounded scalar minimisation over S (each evaluation a Newton solve).
     Broken branch (σ̂ reaches 0 at S_1 < 1 - 2·d_min, a corner since ĉ > 1 there): the slope ``dσ̂/dS < 0``
     with which it arrives at S_1 — it tends to 0 as α decreases to the threshold, where the minimum of σ̂
-    touches 0 tangentially.
+    touches 0 tangentially.  ``kernel``: the committee machine (as in :func:`ld_local_entropy`).
     """
-    problem = _Problem(alpha, kappa)
+    problem = _Problem(alpha, kappa, kernel)
     branch = problem.branch
     S_end = 1.0 - 2.0 * d_min
     pts, _, broken = branch.trace(S_end, tol)
@@ -398,7 +441,7 @@ def branch_margin(alpha, kappa=0.0, d_min=0.005, tol=1e-10):
     return float(min(best.fun, ratio[k])), float(best.x)
 
 
-def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6):
+def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6, kernel=None):
     """Largest α at which σ̂ > 0 on the whole y = ∞ branch (the dense regions break up beyond it).
 
     Bracketed on a grid of α below the binary capacity, then ``brentq`` on :func:`branch_margin`.
@@ -407,7 +450,13 @@ def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6):
     consistent RS estimate) runs from d = min(0.1, 0.9 d*) down to ``d_min`` with Ŝ > 0 (dS_I*/dd = 2Ŝ along
     it, docs §10) and without a fold; bisection from the y = ∞ threshold (where it is complete) to
     xtol = max(xtol, 1e-3) (each step follows the y* curve: ~15 s).  α_U(y*, κ = 0) ≈ 0.767 (in (0.765, 0.7675)).
+
+    ``kernel``: the committee machine (``y_inf`` only; ValueError for ``y_star``), bracketed below its binary
+    capacity (:func:`binary_capacity`).
     """
+    if kernel is not None and prescription == "y_star":
+        raise ValueError("prescription must be 'y_inf' with a kernel (finite y is out of scope for the committee "
+                         "machine); got 'y_star'")
     if prescription not in PRESCRIPTIONS:
         raise ValueError(f"prescription must be one of {', '.join(PRESCRIPTIONS)}; got {prescription!r}")
     if not np.isfinite(kappa):
@@ -433,8 +482,8 @@ def ld_threshold(kappa=0.0, prescription="y_inf", *, d_min=0.005, xtol=1e-6):
             else:
                 hi = mid
         return 0.5 * (lo + hi)
-    ac = capacity(kappa, "binary")
-    m = lambda a: branch_margin(a, kappa, d_min)[0]
+    ac = binary_capacity(kappa, kernel)
+    m = lambda a: branch_margin(a, kappa, d_min, kernel=kernel)[0]
     grid = [f * ac for f in (0.99, 0.96, 0.93, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)]
     prev = None
     for a in grid:       # from the top: the first α with a monotone branch brackets the threshold

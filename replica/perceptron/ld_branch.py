@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ld_kernels import ld_map
+from .ld_kernels import ld_map, ld_map_out
 
 WEIGHTS = np.array([1.0, 0.5, 2.0])   # metric of the arclength on (t, ℓ, σ̂)
 BREAK_SIGMA = 1e-8       # the trace has reached the corner σ̂ = 0 when σ̂ is this small and still falling
@@ -40,18 +40,32 @@ class Point:
 
 
 class Branch:
-    """Newton and continuation for one (α, κ) with a fixed quadrature rule."""
+    """Newton and continuation for one (α, κ) with a fixed quadrature rule.
 
-    def __init__(self, alpha, kappa, x_ref, w_ref, t_gardner, S_star):
+    ``kernel`` (a :class:`replica.committee.Kernel`, or None for the perceptron): the energetic term sees the
+    output overlaps ``k(q1)``, ``k′(q1)δq`` (:func:`.ld_kernels.ld_map_out`; the kernel is evaluated here, on
+    scalars, outside the numba loops)."""
+
+    def __init__(self, alpha, kappa, x_ref, w_ref, t_gardner, S_star, kernel=None):
         self.alpha, self.kappa = alpha, kappa
         self.x_ref, self.w_ref = x_ref, w_ref
         self.t_gardner, self.S_star = t_gardner, S_star
+        self.kernel = kernel
         self.evaluations = 0
 
     # ------------------------------------------------------------------ equations
     def evaluate(self, y):
         self.evaluations += 1
-        return ld_map(y[0], y[1], y[2], self.alpha, self.kappa, self.x_ref, self.w_ref)
+        if self.kernel is None:
+            return ld_map(y[0], y[1], y[2], self.alpha, self.kappa, self.x_ref, self.w_ref)
+        q1 = -math.expm1(-y[0]) if y[0] > 0.0 else math.nan
+        dq = math.exp(min(y[1], 700.0))
+        if not 0.0 < q1 < 1.0:
+            return (math.nan,) * 7
+        k = self.kernel
+        k1 = float(k.dk(q1))
+        return ld_map_out(y[0], y[1], y[2], self.alpha, self.kappa, float(k.k(q1)), k1 * dq, k1,
+                          float(k.d2k(q1)), self.x_ref, self.w_ref)
 
     def residual(self, y, mode, target):
         out = self.evaluate(y)

@@ -331,3 +331,33 @@ def ld_map(t, ell, sigma, alpha, kappa, x_ref, w_ref):
     if not (0.0 < q1n < 1.0 and dqn > 0.0 and dqn < np.inf):
         return nan, nan, S, dS, qhat0, chat, ge
     return -math.log1p(-q1n), math.log(dqn), S, dS, qhat0, chat, ge
+
+
+@kernel
+def ld_map_out(t, ell, sigma, alpha, kappa, Q1, dQ, k1, k2, x_ref, w_ref):
+    """:func:`ld_map` with the energetic term seen through an output kernel k (committee machine, docs/committee.md).
+
+    The energetic term is evaluated at the output overlaps ``Q1 = k(q1)``, ``δQ = k′(q1) δq`` (passed in, with
+    ``k1 = k′(q1)``, ``k2 = k″(q1)``: the kernel is evaluated by the caller); the chain rule on
+    ``G_E(k(q1), k′(q1)δq)`` gives the conjugates ::
+
+        q̂0 = α k′ E[GH²]/(1 - Q1),     ĉ = α δq [k′² E[γ²/(1 + Rγ)]/(1 - Q1)² + k″ E[GH²]/(1 - Q1)],
+
+    ``R = δQ/(1 - Q1)``; the entropic term (weights) is unchanged.  With k(q) = q (k′ = 1, k″ = 0) this is
+    :func:`ld_map` up to round-off.  Returns ``(t', ℓ', S, ∂S/∂σ̂, q̂0, ĉ, G_E)``; NaNs outside the domain.
+    """
+    nan = np.nan
+    q1 = -math.expm1(-t)
+    dq = math.exp(ell)
+    if not (0.0 < q1 < 1.0 and 0.0 < Q1 < 1.0) or not (dq > 0.0 and dq < np.inf and dQ > 0.0 and dQ < np.inf):
+        return nan, nan, nan, nan, nan, nan, nan
+    ge, a, c = ld_energetic(Q1, dQ, kappa, x_ref, w_ref)
+    s2 = 1.0 - Q1
+    qhat0 = alpha * k1 * a / s2
+    chat = alpha * dq * (k1 * k1 * c / (s2 * s2) + k2 * a / s2)
+    if not (qhat0 > 0.0 and chat >= 0.0):
+        return nan, nan, nan, nan, qhat0, chat, ge
+    gs, S, dS, q1n, dqn = ld_entropic(qhat0, chat, sigma, x_ref, w_ref, False)
+    if not (0.0 < q1n < 1.0 and dqn > 0.0 and dqn < np.inf):
+        return nan, nan, S, dS, qhat0, chat, ge
+    return -math.log1p(-q1n), math.log(dqn), S, dS, qhat0, chat, ge
