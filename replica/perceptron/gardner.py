@@ -252,42 +252,31 @@ def _binary(alpha, kappa, x_ref, w_ref, start, tol, maxiter, strict, K=None):
 
 
 def _binary_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K=None):
-    if K is not None:
-        return _binary_kernel_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K)
-    qhat, _ = _binary_map(alpha, kappa, q, x_ref, w_ref)
-    ge, _ = energetic(q, kappa, x_ref, w_ref)
-    lc, _ = entropic_binary(qhat, x_ref, w_ref)
-    entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
-    frozen = status == FROZEN
-    if frozen:  # the RS entropy of a saddle pinned at q → 1 diverges to -∞
-        entropy = -math.inf
-    if status == OK:
-        status = verdict(residual, np.inf, [(not math.isfinite(entropy), NON_FINITE),
-                                            (entropy > LOG2 + 1e-12, BOUND_VIOLATED)])[1]
-    return GardnerResult(alpha, kappa, "binary", q, qhat, entropy - LOG2, entropy, (1.0 - q) / 2.0,
-                         status == OK, int(iterations), float(residual), status=status,
-                         entropy_negative=bool(entropy < 0 or frozen), frozen=frozen,
-                         replicon=math.nan if frozen else gardner_replicon(alpha, kappa, True, q, qhat, x_ref, w_ref))
-
-
-def _binary_kernel_result(alpha, kappa, q, status, iterations, residual, x_ref, w_ref, K):
-    """:func:`_binary_result` with a kernel: ``entropy = -½q̂(1-q) + ∫Dz log 2cosh(√q̂ z) + α G_E(k(q))``."""
-    frozen = status == FROZEN or not q < 1.0
-    k, ck, dk, d2k = _output(K, min(q, 1.0))
-    qhat = _kernel_qhat(alpha, kappa, K, q, x_ref, w_ref) if not frozen else math.inf
-    entropy = -math.inf
-    if not frozen:
-        ge, _ = energetic(k, kappa, x_ref, w_ref)
+    """``entropy = -½q̂(1-q) + ∫Dz log 2cosh(√q̂ z) + α G_E`` at q, G_E at the output overlap k(q) with a kernel K."""
+    if K is None:
+        frozen = status == FROZEN
+        qhat, _ = _binary_map(alpha, kappa, q, x_ref, w_ref)
+        ge, _ = energetic(q, kappa, x_ref, w_ref)
         lc, _ = entropic_binary(qhat, x_ref, w_ref)
-        entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
+        entropy = -math.inf if frozen else -0.5 * qhat * (1.0 - q) + lc + alpha * ge  # RS entropy → -∞ as q → 1
+        replicon = lambda: gardner_replicon(alpha, kappa, True, q, qhat, x_ref, w_ref)
+    else:
+        frozen = status == FROZEN or not q < 1.0
+        k, ck, dk, d2k = _output(K, min(q, 1.0))
+        qhat = _kernel_qhat(alpha, kappa, K, q, x_ref, w_ref) if not frozen else math.inf
+        entropy = -math.inf
+        if not frozen:
+            ge, _ = energetic(k, kappa, x_ref, w_ref)
+            lc, _ = entropic_binary(qhat, x_ref, w_ref)
+            entropy = -0.5 * qhat * (1.0 - q) + lc + alpha * ge
+        replicon = lambda: gardner_kernel_replicon(alpha, kappa, True, q, qhat, k, dk, d2k, x_ref, w_ref)
     if status == OK:
         status = verdict(residual, np.inf, [(not math.isfinite(entropy), NON_FINITE),
                                             (entropy > LOG2 + 1e-12, BOUND_VIOLATED)])[1]
     return GardnerResult(alpha, kappa, "binary", q, qhat, entropy - LOG2, entropy, (1.0 - q) / 2.0,
                          status == OK, int(iterations), float(residual), status=status,
                          entropy_negative=bool(entropy < 0 or frozen), frozen=frozen,
-                         replicon=math.nan if frozen else
-                         gardner_kernel_replicon(alpha, kappa, True, q, qhat, k, dk, d2k, x_ref, w_ref))
+                         replicon=math.nan if frozen else replicon())
 
 
 def capacity(kappa=0.0, weights="spherical", *, kernel=None):
