@@ -52,3 +52,16 @@ def write_csv(rows, out_dir, name, fieldnames=None, **options):
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def read_csv(path):
+    """Rows of a CSV written by :func:`write_csv`, with numbers (as float) and booleans restored."""
+    def value(v):
+        if v in ("True", "False"):
+            return v == "True"
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    with open(path) as fh:
+        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(fh)]

@@ -14,7 +14,6 @@ Panels (docs/committee.md):
 """
 
 import math
-from pathlib import Path
 
 from _output import HERE, parser, save_figure, write_csv
 import matplotlib.pyplot as plt

@@ -24,11 +24,10 @@ Run: python figures/perceptron_dense_regions.py            (full: ~4 min + ~15 m
     weights are not drawn: their stability law is not built yet (local_energy refuses binary loss minimisers).
 """
 
-import csv
 import math
 import time
 
-from _output import parser, save_figure, write_csv
+from _output import parser, read_csv, save_figure, write_csv
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -162,19 +161,6 @@ def _count_points(ax, ent, alphas, ms=5):
     return counted
 
 
-def read(path):
-    """Rows of a CSV written by :func:`write`, numbers and booleans restored."""
-    def value(v):
-        if v in ("True", "False"):
-            return v == "True"
-        try:
-            return float(v)
-        except ValueError:
-            return v
-    with open(path) as fh:
-        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
 def draw(ent, en, cfg, out):
     n_energy = len(cfg["sim_alphas"])
     fig, axes = plt.subplots(1, 1 + n_energy, figsize=(5.8 + 4.6 * n_energy, 6.6),
@@ -278,7 +264,7 @@ def main(argv=None):
     t0 = time.time()
     names = [f"{NAME}_{k}" for k in ("entropy", "local_energy")]
     if args.replot:
-        ent, en = (read(args.out_dir / "data" / f"{n}.csv") for n in names)
+        ent, en = (read_csv(args.out_dir / "data" / f"{n}.csv") for n in names)
     else:
         ent = entropy_rows(cfg)
         write_csv(ent, args.out_dir, names[0])

@@ -24,19 +24,17 @@ from one centre.
 """
 
 import contextlib
-import csv
 import io
 import math
 import sys
 import time
 from pathlib import Path
 
-from _output import parser, save_figure, write_csv
+from _output import parser, read_csv, save_figure, write_csv
 import matplotlib.pyplot as plt
 import numpy as np
 
-from replica.entropic import storage
-from replica.entropic.storage import ALGORITHMS, alpha_alg, local_energy_flips, overlap, run_instance, summarize
+from replica.entropic.storage import ALGORITHMS, alpha_alg, overlap, run_instance, summarize
 
 NAME = "storage_binary"
 LABELS = {"sa": "simulated annealing", "rsa": "replicated SA (y = 7)", "sgd": "binary-connect SGD",
@@ -69,22 +67,10 @@ def run_experiments(cfg, data):
         print(f"N = {n}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 
-def read(path):
-    def value(v):
-        if v in ("True", "False"):
-            return v == "True"
-        try:
-            return float(v)
-        except ValueError:
-            return v
-    with open(path) as fh:
-        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
 def load_runs(cfg, data):
     rows = []
     for n, inst in cfg["ns"].items():
-        rows += [r for r in read(data / f"{NAME}_runs_n{n}.csv") if int(r["instance"]) < inst]
+        rows += [r for r in read_csv(data / f"{NAME}_runs_n{n}.csv") if int(r["instance"]) < inst]
     return rows
 
 
@@ -273,8 +259,8 @@ def main(argv=None):
         write_csv(overlap_rows(cfg), args.out_dir, f"{NAME}_overlap")
         write_csv(theory_rows(cfg), args.out_dir, f"{NAME}_theory")
     runs = load_runs(cfg, data)
-    ov = read(data / f"{NAME}_overlap.csv")
-    th_rows = read(data / f"{NAME}_theory.csv")
+    ov = read_csv(data / f"{NAME}_overlap.csv")
+    th_rows = read_csv(data / f"{NAME}_theory.csv")
     th = thresholds()
     paths = draw(runs, ov, th_rows, th, cfg, args.out_dir)
     write_csv(summarize(runs), args.out_dir, f"{NAME}_summary")

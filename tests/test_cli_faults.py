@@ -24,7 +24,8 @@ import pytest
 from replica import solve
 from replica.cli.parsing import count_values, parse_values
 from replica.cli.problems import Param, Problem
-from replica.saddle_point.contract import FLAG_FIELDS, INVALID, RSFlags
+from .fake_problem import fake_solve
+from replica.saddle_point.contract import FLAG_FIELDS, INVALID
 
 # one small valid sweep of three points per subcommand (the first point is solved for real in the
 # Ctrl-C test); test_every_subcommand_is_covered keeps this in step with the registry
@@ -323,26 +324,9 @@ def test_a_custom_problem_that_yields_rows_keeps_them_on_ctrl_c(monkeypatch, tmp
 
 # ---------------------------------------------------------------------------------------------
 # defects 13 and 15, trust-contract columns: invalid points, union of keys, flags last, strict JSON
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Result(RSFlags):
-    x: float
-    y: float
-    converged: bool
-    iterations: int = 7
-    residual: float = 0.0
-
-
-def _fake_solve(x, start=None):
-    if x == 2:
-        raise ValueError("x must be != 2 (the fake solver's range)")
-    if x == 3:
-        return _Result(x=x, y=math.inf, converged=False, status="diverged", residual=math.nan)
-    return _Result(x=x, y=math.nan if x == 1 else 0.5, converged=True)
-
-
 @pytest.fixture
 def fake(monkeypatch):
-    monkeypatch.setitem(solve.REGISTRY, "fake", Problem("fake", "test", _fake_solve, (Param("x", float, None, "x"),)))
+    monkeypatch.setitem(solve.REGISTRY, "fake", Problem("fake", "test", fake_solve, (Param("x", float, None, "x"),)))
 
 
 EXPECTED_COLUMNS = ["x", "y", "converged", "iterations", "residual", *FLAG_FIELDS]

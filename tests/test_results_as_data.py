@@ -18,7 +18,7 @@ from replica import solve
 from replica.cli.problems import Param, Problem
 from replica.gaussian_mixture import erm, erm_curve
 from replica.perceptron import franz_parisi
-from replica.saddle_point.contract import RSFlags
+from .fake_problem import fake_solve
 from replica.saddle_point.frames import to_frame
 
 pd = pytest.importorskip("pandas")
@@ -143,27 +143,10 @@ def test_parquet_holds_the_csv_numbers_bitwise(tmp_path, capsys):
     assert pq.read_schema(path).field("converged").type == "bool"
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Result(RSFlags):
-    x: float
-    y: float
-    converged: bool
-    iterations: int = 7
-    residual: float = 0.0
-
-
-def _fake_solve(x, start=None):
-    if x == 2:
-        raise ValueError("x must be != 2")
-    if x == 3:
-        return _Result(x=x, y=math.inf, converged=False, status="diverged", residual=math.nan)
-    return _Result(x=x, y=math.nan if x == 1 else 0.5, converged=True)
-
-
 def test_parquet_keeps_nan_inf_and_empty_cells_of_invalid_rows(tmp_path, monkeypatch, capsys):
     """A refused point (status=invalid) has null result cells; NaN and inf stay NaN and inf; a
     ``.parquet`` name writes Parquet whatever --format prints."""
-    monkeypatch.setitem(solve.REGISTRY, "fake", Problem("fake", "test", _fake_solve, (Param("x", float, None, "x"),)))
+    monkeypatch.setitem(solve.REGISTRY, "fake", Problem("fake", "test", fake_solve, (Param("x", float, None, "x"),)))
     path = tmp_path / "f.parquet"
     assert solve.main(["fake", "--x", "0,1,2,3", "--format", "csv", "--out", str(path)]) == solve.EXIT_NOT_CONVERGED
     printed = list(csv.DictReader(capsys.readouterr().out.splitlines()))
