@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from replica import gaussian_mixture as gm
+from replica import committee
 from replica.perceptron import franz_parisi, franz_parisi_minimizer, gardner, teacher_student as ts
 from replica.perceptron.franz_parisi import shell_entropy
 from replica.saddle_point import ConvergenceError
@@ -115,6 +116,41 @@ def _gardner_contract(alpha, kappa, weights):
 
 
 test_gardner_contract, test_gardner_contract_long = _gardner_contract
+
+
+@contract_property(st.sampled_from(["sign", "relu", "erf", "linear"]), st.floats(0.0, 3.0), st.floats(-1.0, 1.0),
+                   st.sampled_from(["spherical", "binary"]))
+def _committee_gardner_contract(activation, alpha, kappa, weights):
+    # the committee machine's Gardner volume (issue 11): the perceptron's bounds, at the output overlap k(q)
+    r = call(committee.gardner, alpha, activation, kappa, weights)
+    if r is None:
+        return
+    check_flags(r, tol=1e-10)
+    if r.converged:
+        assert 0 <= r.q < 1 and 0 <= r.output_overlap <= 1 and finite(r.phi, r.entropy)
+        assert r.phi <= 1e-12
+        if weights == "binary":
+            assert r.entropy <= LOG2 + 1e-12 and r.entropy_negative == (r.entropy < 0)
+    if r.frozen:
+        assert not r.converged and r.entropy == -math.inf
+
+
+test_committee_gardner_contract, test_committee_gardner_contract_long = _committee_gardner_contract
+
+
+@contract_property(st.sampled_from(["sign", "relu"]), st.floats(0.05, 0.8), st.floats(1e-3, 0.4999))
+def _committee_franz_parisi_contract(activation, alpha, d):
+    # Franz–Parisi around typical committee solutions (binary weights): shell and Gardner bounds
+    r = call(committee.franz_parisi, alpha, d, activation, 0.0, "binary")
+    if r is None:
+        return
+    check_flags(r)
+    if r.converged:
+        assert r.Q < 1 and r.phi <= shell_entropy(r.S, "binary") + 1e-9
+        assert r.phi <= committee.gardner(alpha, activation, 0.0, "binary", strict=False).entropy + 1e-9
+
+
+test_committee_franz_parisi_contract, test_committee_franz_parisi_contract_long = _committee_franz_parisi_contract
 
 
 @contract_property(st.sampled_from(["square", "logistic", "hinge"]), st.floats(0.1, 20.0), st.floats(1e-3, 1e3))
